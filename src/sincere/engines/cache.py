@@ -1,0 +1,146 @@
+"""A persistent generation cache (SQLite in WAL mode) and the engine wrapper that uses it.
+
+Every generation is committed as soon as it exists, so a run that is killed loses nothing it
+had generated, and rerunning it generates only what is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from sincere import paths
+from sincere.engines.base import Conversation, Engine, GenParams, Generation
+from sincere.errors import SincereError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS generations (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    request TEXT NOT NULL,
+    text TEXT NOT NULL,
+    tokens INTEGER NOT NULL,
+    finish TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+
+def cache_key(fingerprint: str, conversation: Conversation, params: GenParams) -> str:
+    """A stable key for (model, messages, parameters); greedy decoding ignores seed and top_p."""
+    settings = params.as_dict()
+    if params.temperature == 0:
+        settings = {"max_new_tokens": params.max_new_tokens, "temperature": 0.0}
+    payload = json.dumps([fingerprint, conversation, settings], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class GenerationCache:
+    """Generations keyed by `cache_key`; safe for several processes at once (WAL, busy timeout)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(_SCHEMA)
+            self._db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise SincereError(f"generation cache {self.path} is unusable: {exc}") from exc
+        self._lock = threading.Lock()
+
+    @classmethod
+    def default(cls) -> GenerationCache:
+        """The user-wide cache (`$SINCERE_CACHE`, else `~/.cache/sincere/generations.sqlite`)."""
+        return cls(paths.generation_cache())
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Generation]:
+        """The cached generations among `keys`."""
+        found: dict[str, Generation] = {}
+        unique = list(dict.fromkeys(keys))
+        with self._lock:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, text, tokens, finish FROM generations WHERE key IN ({marks})",
+                    chunk,
+                )
+                for key, text, tokens, finish in rows:
+                    found[key] = Generation(text, tokens, finish)
+        return found
+
+    def put(
+        self,
+        key: str,
+        fingerprint: str,
+        conversation: Conversation,
+        params: GenParams,
+        generation: Generation,
+    ) -> None:
+        """Store one generation and commit at once."""
+        request = json.dumps({"messages": conversation, "params": params.as_dict()})
+        row = (key, fingerprint, request, generation.text, generation.tokens, generation.finish)
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO generations VALUES (?, ?, ?, ?, ?, ?, ?)", (*row, time.time())
+            )
+            self._db.commit()
+
+    def count(self, fingerprint: str | None = None) -> int:
+        """How many generations are stored (for one model when `fingerprint` is given)."""
+        query, args = "SELECT COUNT(*) FROM generations", ()
+        if fingerprint is not None:
+            query, args = query + " WHERE fingerprint = ?", (fingerprint,)
+        with self._lock:
+            return int(self._db.execute(query, args).fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class CachedEngine(Engine):
+    """Wraps an engine: answers from the cache, generates only the misses and stores each one."""
+
+    def __init__(self, engine: Engine, cache: GenerationCache) -> None:
+        self.engine = engine
+        self.cache = cache
+        self.fingerprint = engine.fingerprint
+        self.generated = 0  # how many generations this wrapper asked the engine for
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.engine, name)
+
+    def stream(
+        self, conversations: Sequence[Conversation], params: GenParams
+    ) -> Iterator[tuple[int, Generation]]:
+        keys = [cache_key(self.fingerprint, c, params) for c in conversations]
+        hits = self.cache.get_many(keys)
+        waiting: dict[str, list[int]] = {}
+        for index, key in enumerate(keys):
+            if key in hits:
+                yield index, hits[key]
+            else:
+                waiting.setdefault(key, []).append(index)
+        if not waiting:
+            return
+        todo = list(waiting)
+        todo_convs = [conversations[waiting[key][0]] for key in todo]
+        for position, generation in self.engine.stream(todo_convs, params):
+            key = todo[position]
+            self.cache.put(key, self.fingerprint, todo_convs[position], params, generation)
+            self.generated += 1
+            for index in waiting[key]:
+                yield index, generation
+
+    def close(self) -> None:
+        self.engine.close()
+        self.cache.close()

@@ -1,0 +1,198 @@
+"""Local generation with transformers: length-sorted left-padded batches, bf16 where it pays.
+
+The engine keeps `model` and `tokenizer` public so that other parts of sincere (warmth scoring,
+activation monitoring, steering hooks) can reuse the loaded weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sincere import models
+from sincere.engines.base import Conversation, Engine, GenParams, Generation, check_conversation
+from sincere.errors import SincereError
+
+logger = logging.getLogger(__name__)
+
+#: Tokens (prompt + new) per batch that keep a 2-core CPU busy without thrashing its caches.
+CPU_TOKEN_BUDGET = 8192
+GPU_TOKEN_BUDGET = 262_144
+
+
+def best_device() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def cpu_has_bf16() -> bool:
+    """True when the CPU has native bf16 matmuls (AVX512-BF16 or AMX)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def pick_dtype(device: str, requested: str = "auto") -> Any:
+    """bf16 on hardware that runs it natively, fp32 otherwise (or what the user asked for)."""
+    import torch
+
+    table = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+    if requested != "auto":
+        if requested not in table:
+            raise SincereError(f"unknown dtype {requested!r}; choose auto, bf16, fp16 or fp32")
+        return table[requested]
+    if device == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device == "cpu" and cpu_has_bf16():
+        return torch.bfloat16
+    return torch.float32
+
+
+def resolve(name: str) -> str:
+    """A loadable path or hub id for a model name (embedded names become their cache folder)."""
+    if name in models.EMBEDDED:
+        if models.EMBEDDED[name].role != "chat":
+            raise SincereError(f"{name} is an embedding model, not a chat model")
+        return str(models.embedded_dir(name))
+    return name
+
+
+def fingerprint_of(path_or_id: str) -> str:
+    """Identity of a model's weights: a content hash for local folders, id@revision for the hub."""
+    path = Path(path_or_id)
+    if not path.is_dir():
+        return f"hub:{path_or_id}"
+    digest = hashlib.sha256()
+    for file in sorted(path.iterdir()):
+        if file.suffix in (".safetensors", ".bin", ".json", ".gguf") and file.is_file():
+            digest.update(file.name.encode())
+            digest.update(models.file_sha256(file).encode())
+    return "local:" + digest.hexdigest()[:32]
+
+
+class HFEngine(Engine):
+    """A causal LM from transformers, answering batches of chats with its chat template."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        batch_size: int | None = None,
+        dtype: str = "auto",
+        device: str | None = None,
+    ) -> None:
+        self.name = name
+        self.path = resolve(name)
+        self.device = device or best_device()
+        self.dtype = pick_dtype(self.device, dtype)
+        self.batch_size = batch_size
+        self.model, self.tokenizer = load_causal_lm(self.path, self.device, self.dtype)
+        self.fingerprint = fingerprint_of(self.path)
+        if self.path != name and not Path(name).is_dir():
+            self.fingerprint = f"{name}:{self.fingerprint}"
+
+    def encode(self, conversations: Sequence[Conversation]) -> list[list[int]]:
+        """Token ids of each conversation with the chat template and the assistant prompt."""
+        out = []
+        for conversation in conversations:
+            check_conversation(conversation)
+            ids = self.tokenizer.apply_chat_template(
+                list(conversation), add_generation_prompt=True, tokenize=True
+            )
+            if isinstance(ids, dict) or hasattr(ids, "keys"):
+                ids = ids["input_ids"]
+            out.append(list(ids))
+        return out
+
+    def batches(self, lengths: Sequence[int], max_new_tokens: int) -> list[list[int]]:
+        """Indices grouped into batches of similar length (longest first), sized by a token budget."""
+        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+        budget = GPU_TOKEN_BUDGET if self.device == "cuda" else CPU_TOKEN_BUDGET
+        groups: list[list[int]] = []
+        for index in order:
+            width = lengths[index] + max_new_tokens
+            size = self.batch_size or max(1, budget // width)
+            if groups and len(groups[-1]) < size:
+                groups[-1].append(index)
+            else:
+                groups.append([index])
+        return groups
+
+    def stream(
+        self, conversations: Sequence[Conversation], params: GenParams
+    ) -> Iterator[tuple[int, Generation]]:
+        encoded = self.encode(conversations)
+        for group in self.batches([len(ids) for ids in encoded], params.max_new_tokens):
+            texts = self._generate_batch([encoded[i] for i in group], params)
+            yield from zip(group, texts, strict=True)
+
+    def _generate_batch(self, prompts: list[list[int]], params: GenParams) -> list[Generation]:
+        import torch
+
+        pad = self.tokenizer.pad_token_id
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        for row, prompt in enumerate(prompts):  # left padding
+            ids[row, width - len(prompt) :] = torch.tensor(prompt)
+            mask[row, width - len(prompt) :] = 1
+        sample = params.temperature > 0
+        options: dict[str, Any] = {"do_sample": sample, "max_new_tokens": params.max_new_tokens}
+        if sample:
+            torch.manual_seed(params.seed)
+            options |= {"temperature": params.temperature, "top_p": params.top_p}
+        else:
+            options |= {"temperature": None, "top_p": None, "top_k": None}
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=ids.to(self.device),
+                attention_mask=mask.to(self.device),
+                pad_token_id=pad,
+                eos_token_id=self.stop_ids(),
+                **options,
+            )
+        return [self._decode(row) for row in out[:, width:].tolist()]
+
+    def stop_ids(self) -> list[int]:
+        """Token ids that end a reply: the tokenizer's EOS and the generation config's."""
+        ids = {self.tokenizer.eos_token_id}
+        configured = self.model.generation_config.eos_token_id
+        ids.update(configured if isinstance(configured, list) else [configured])
+        return sorted(i for i in ids if i is not None)
+
+    def _decode(self, row: list[int]) -> Generation:
+        stops = set(self.stop_ids())
+        for position, token in enumerate(row):
+            if token in stops:
+                text = self.tokenizer.decode(row[:position], skip_special_tokens=True)
+                return Generation(text.strip(), position + 1, "stop")
+        return Generation(self.tokenizer.decode(row, skip_special_tokens=True).strip(), len(row), "length")
+
+
+def load_causal_lm(path: str, device: str, dtype: Any) -> tuple[Any, Any]:
+    """Load a causal LM and its tokenizer, ready for left-padded batched generation."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SincereError(f"cannot load model {path!r}: {first}") from exc
+    model.to(device).eval()
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if tokenizer.chat_template is None:
+        raise SincereError(f"model {path!r} has no chat template; use an instruct/chat model")
+    return model, tokenizer
