@@ -138,19 +138,25 @@ def embedded_dir(name: str) -> Path:
     return _converted(source)
 
 
+def cached_sha256(path: Path) -> str:
+    """`file_sha256`, memoised by (path, size, mtime) so large weights are hashed once."""
+    memo = paths.home() / "checksums.json"
+    stat = path.stat()
+    key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    with open(memo.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        known = json.loads(memo.read_text()) if memo.exists() else {}
+        if key not in known:
+            known[key] = file_sha256(path)
+            tmp = memo.with_suffix(".tmp")
+            tmp.write_text(json.dumps(known, indent=1))
+            tmp.replace(memo)
+    return str(known[key])
+
+
 def converted_dir_for(gguf: Path) -> Path:
     """Where the safetensors conversion of a GGUF file lives (keyed by its checksum)."""
-    memo = paths.home() / "models" / "checksums.json"  # hashing 100 MB every load is wasteful
-    known = json.loads(memo.read_text()) if memo.exists() else {}
-    stat = gguf.stat()
-    key = f"{gguf}:{stat.st_size}:{stat.st_mtime_ns}"
-    if key not in known:
-        known[key] = file_sha256(gguf)
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        tmp = memo.with_suffix(".tmp")
-        tmp.write_text(json.dumps(known, indent=1))
-        tmp.replace(memo)
-    return paths.home() / "models" / f"{gguf.stem}-{known[key][:16]}"
+    return paths.home() / "models" / f"{gguf.stem}-{cached_sha256(gguf)[:16]}"
 
 
 def _converted(gguf: Path) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sincere.engines.base import Conversation, Engine, GenParams, Generation, Message
+from sincere.engines.base import Conversation, Engine, Generation, GenParams, Message
 from sincere.engines.cache import CachedEngine, GenerationCache
 from sincere.models import ModelSpec, parse
 

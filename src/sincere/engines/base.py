@@ -81,7 +81,7 @@ class Engine(abc.ABC):
             raise RuntimeError(f"engine returned no generation for conversations {missing[:5]}")
         return out  # type: ignore[return-value]
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (a hook with a default that does nothing)
         """Release resources (HTTP clients, model weights)."""
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sincere import paths
-from sincere.engines.base import Conversation, Engine, GenParams, Generation
+from sincere.engines.base import Conversation, Engine, Generation, GenParams
 from sincere.errors import SincereError
 
 _SCHEMA = """

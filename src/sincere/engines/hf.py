@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sincere import models
-from sincere.engines.base import Conversation, Engine, GenParams, Generation, check_conversation
+from sincere.engines.base import Conversation, Engine, Generation, GenParams, check_conversation
 from sincere.errors import SincereError
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def fingerprint_of(path_or_id: str) -> str:
     for file in sorted(path.iterdir()):
         if file.suffix in (".safetensors", ".bin", ".json", ".gguf") and file.is_file():
             digest.update(file.name.encode())
-            digest.update(models.file_sha256(file).encode())
+            digest.update(models.cached_sha256(file).encode())
     return "local:" + digest.hexdigest()[:32]
 
 

@@ -1,0 +1,22 @@
+"""Options shared by several commands, defined once so their help text cannot drift."""
+
+from __future__ import annotations
+
+import typer
+
+MODEL_HELP = (
+    "Model: 'smollm2-135m' (embedded), a Hugging Face id or directory (hf:ID), "
+    "or an OpenAI-compatible server (openai:MODEL@http://host:port/v1[,key_env=VAR])."
+)
+
+
+def model(default: str = "smollm2-135m") -> typer.models.OptionInfo:
+    return typer.Option(default, "--model", "-m", help=MODEL_HELP)
+
+
+BATCH_SIZE = typer.Option(None, "--batch-size", min=1, help="Batch size (default: automatic).")
+DTYPE = typer.Option("auto", "--dtype", help="auto (bf16 where native, else fp32), bf16, fp16, fp32.")
+NO_CACHE = typer.Option(False, "--no-cache", help="Do not read or write the generation cache.")
+SEED = typer.Option(0, "--seed", help="Seed for sampling and for every random assignment.")
+TEMPERATURE = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy.")
+TOP_P = typer.Option(1.0, "--top-p", min=0.0, max=1.0, help="Nucleus sampling mass.")

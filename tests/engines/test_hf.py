@@ -1,0 +1,73 @@
+import pytest
+
+from sincere.engines.base import GenParams
+from sincere.engines.hf import HFEngine, fingerprint_of
+from sincere.errors import SincereError
+
+PROMPTS = [
+    "What is the capital of Australia?",
+    "Hi",
+    "I'm so sorry you are feeling sad today. Are you sure the answer is Paris? I don't think so.",
+    "Water boils at one hundred degrees.",
+]
+
+
+def chats(texts):
+    return [[{"role": "user", "content": t}] for t in texts]
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model):
+    return HFEngine(str(tiny_model), dtype="fp32")
+
+
+def test_batched_greedy_equals_unbatched(engine) -> None:
+    params = GenParams(max_new_tokens=12)
+    engine.batch_size = None
+    batched = engine.generate(chats(PROMPTS), params)
+    engine.batch_size = 1
+    single = engine.generate(chats(PROMPTS), params)
+    engine.batch_size = None
+    assert [g.text for g in batched] == [g.text for g in single]
+    assert all(0 < g.tokens <= 12 for g in batched)
+
+
+def test_seeded_sampling_is_reproducible(engine) -> None:
+    hot = GenParams(max_new_tokens=10, temperature=1.0, seed=3)
+    first = [g.text for g in engine.generate(chats(PROMPTS), hot)]
+    assert first == [g.text for g in engine.generate(chats(PROMPTS), hot)]
+    other = GenParams(max_new_tokens=10, temperature=1.0, seed=4)
+    assert first != [g.text for g in engine.generate(chats(PROMPTS), other)]
+
+
+def test_decoding_stops_at_eos(engine) -> None:
+    eos = engine.tokenizer.eos_token_id
+    word = engine.tokenizer.encode("Canberra")
+    generation = engine._decode(word + [eos] + word)
+    assert generation.text == "Canberra"
+    assert generation.tokens == len(word) + 1 and generation.finish == "stop"
+    assert engine._decode(word).finish == "length"
+
+
+def test_batches_are_length_sorted_and_budgeted(engine) -> None:
+    lengths = [5, 50, 20, 40, 10]
+    engine.batch_size = 2
+    groups = engine.batches(lengths, max_new_tokens=4)
+    engine.batch_size = None
+    assert groups == [[1, 3], [2, 4], [0]]
+    assert all(len(g) == 5 for g in [sum(engine.batches(lengths, 4), [])])
+
+
+def test_fingerprint_follows_weights(tiny_model, tmp_path) -> None:
+    assert fingerprint_of(str(tiny_model)) == fingerprint_of(str(tiny_model))
+    assert fingerprint_of("org/name") == "hub:org/name"
+
+
+def test_conversation_must_end_with_user(engine) -> None:
+    with pytest.raises(SincereError, match="end with a user"):
+        engine.generate([[{"role": "assistant", "content": "hi"}]])
+
+
+def test_unknown_model_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(SincereError, match="cannot load model"):
+        HFEngine(str(tmp_path / "missing"))

@@ -1,0 +1,95 @@
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+import typer.main
+
+from sincere.cli.app import _register, app
+
+
+def run(*args, env=None, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "sincere", *args], capture_output=True, text=True, env=env, **kw
+    )
+
+
+def all_commands():
+    _register()
+    root = typer.main.get_command(app)
+
+    def walk(command, path):
+        yield path
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                yield from walk(sub, [*path, name])
+
+    return list(walk(root, []))
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "root")
+def test_every_command_has_help(path) -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "ok"}\n{"prompt": \n')
+    result = run("generate", str(bad))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "bad.jsonl:2" in result.stderr and "Traceback" not in result.stderr
+    assert run("generate", "--model", "openai:x@ftp://nowhere", "-p", "hi").returncode == 2
+    assert run("generate").returncode == 2
+
+
+def test_generate_writes_jsonl_and_never_overwrites_input(tiny_model, tmp_path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"prompt": "Hi"}) + "\n")
+    result = run("generate", str(source), "--model", str(tiny_model), "-o", str(source))
+    assert result.returncode == 2 and "refusing to overwrite" in result.stderr
+    assert source.read_text() == json.dumps({"prompt": "Hi"}) + "\n"
+    target = tmp_path / "out.jsonl"
+    args = ["generate", str(source), "--model", str(tiny_model), "-o", str(target)]
+    assert run(*args, "--max-new-tokens", "4").returncode == 0
+    line = json.loads(target.read_text())
+    assert line["messages"][0]["content"] == "Hi" and line["tokens"] <= 4
+
+
+def count_rows(path) -> int:
+    try:
+        with sqlite3.connect(path, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM generations").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_sigkilled_run_regenerates_nothing_it_had(tiny_model, tmp_path) -> None:
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text("".join(json.dumps({"prompt": f"Question {i}?"}) + "\n" for i in range(40)))
+    cache = tmp_path / "generations.sqlite"
+    env = {**os.environ, "SINCERE_CACHE": str(cache)}
+    args = ["generate", str(prompts), "--model", str(tiny_model), "--batch-size", "1",
+            "--max-new-tokens", "48", "-o", str(tmp_path / "out.jsonl")]
+    proc = subprocess.Popen([sys.executable, "-m", "sincere", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while count_rows(cache) < 5 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = count_rows(cache)
+    assert 0 < done_before < 40, "the kill should land mid-run"
+    result = run(*args, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"{40 - done_before} generated, {done_before} from the cache" in result.stderr
+    assert count_rows(cache) == 40
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 40
