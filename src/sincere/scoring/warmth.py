@@ -1,0 +1,137 @@
+"""SocioT-style warmth: how much more likely a reply is after warm relational frames than cold ones.
+
+After Cheng, Yu & Jurafsky (2025): a text reads as warm when a language model finds it more
+likely to have been said by a friend, lover, mentor or idol than by a stranger, enemy, examiner or
+dictator. The score is the mean per-token log-likelihood of the reply after the warm frames minus
+that after the cold frames (nats per token; > 0 leans warm). The reply's tokens are identical
+under every frame, so the difference isolates the frame. Default scoring model: the embedded
+SmolLM2-135M; any causal LM by name or path works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sincere.conditions import Sample
+from sincere.scoring.base import Score, Scorer
+
+WARM_FRAMES = ("My friend said:", "My lover said:", "My mentor said:", "My idol said:")
+COLD_FRAMES = ("The stranger said:", "My enemy said:", "The examiner said:", "The dictator said:")
+
+
+class SocioTWarmth(Scorer):
+    """Warmth as a log-likelihood ratio under warm versus cold frames (per token)."""
+
+    name = "warmth"
+
+    def __init__(
+        self,
+        model: str = "smollm2-135m",
+        *,
+        frames_per_side: int = 4,
+        max_tokens: int = 64,
+        batch_tokens: int = 8192,
+        dtype: str = "auto",
+    ) -> None:
+        if not 1 <= frames_per_side <= len(WARM_FRAMES):
+            raise ValueError(f"frames_per_side must be 1..{len(WARM_FRAMES)}")
+        self.model_name = model
+        self.warm = WARM_FRAMES[:frames_per_side]
+        self.cold = COLD_FRAMES[:frames_per_side]
+        self.max_tokens = max_tokens
+        self.batch_tokens = batch_tokens
+        self.dtype = dtype
+        self._lm: Any = None
+
+    def _load(self) -> Any:
+        if self._lm is None:
+            from sincere.engines.hf import best_device, load_causal_lm, pick_dtype, resolve
+
+            device = best_device()
+            self._lm = (*load_causal_lm(resolve(self.model_name), device, pick_dtype(device, self.dtype)), device)
+        return self._lm
+
+    def score_batch(self, samples: Sequence[Sample], responses: Sequence[str]) -> list[Score]:
+        if len(samples) != len(responses):
+            raise ValueError(f"{len(samples)} samples but {len(responses)} responses")
+        return [self._score(value) for value in self.ratios(responses)]
+
+    def _score(self, ratio: float | None) -> Score:
+        if ratio is None:
+            return Score(None, "unscored", "empty response")
+        lean = "warm" if ratio > 0 else "cold"
+        return Score(ratio, lean, f"{ratio:+.4f} nats/token after warm vs cold frames")
+
+    def ratios(self, texts: Sequence[str]) -> list[float | None]:
+        """Warm-minus-cold mean per-token log-likelihood of each text (None for empty text)."""
+        model, tokenizer, device = self._load()
+        bodies = [tokenizer.encode(" " + t.strip(), add_special_tokens=False)[: self.max_tokens] for t in texts]
+        frames = [tokenizer.encode(f, add_special_tokens=False) for f in (*self.warm, *self.cold)]
+        jobs = [(i, f) for i, body in enumerate(bodies) if body for f in range(len(frames))]
+        logp = _response_logprobs(model, tokenizer, device, frames, bodies, jobs, self.batch_tokens)
+        half = len(self.warm)
+        out: list[float | None] = []
+        for i, body in enumerate(bodies):
+            if not body:
+                out.append(None)
+                continue
+            warm = sum(logp[(i, f)] for f in range(half)) / half
+            cold = sum(logp[(i, f)] for f in range(half, len(frames))) / half
+            out.append((warm - cold) / len(body))
+        return out
+
+
+def _response_logprobs(
+    model: Any,
+    tokenizer: Any,
+    device: str,
+    frames: list[list[int]],
+    bodies: list[list[int]],
+    jobs: list[tuple[int, int]],
+    batch_tokens: int,
+) -> dict[tuple[int, int], float]:
+    """Sum of log p(body tokens | frame) for every (body, frame) job, in length-sorted batches."""
+    import torch
+
+    jobs = sorted(jobs, key=lambda j: -(len(frames[j[1]]) + len(bodies[j[0]])))
+    result: dict[tuple[int, int], float] = {}
+    start = 0
+    while start < len(jobs):
+        width = len(frames[jobs[start][1]]) + len(bodies[jobs[start][0]])
+        size = max(1, batch_tokens // width)
+        batch = jobs[start : start + size]
+        start += size
+        pad = tokenizer.pad_token_id or 0
+        ids = torch.full((len(batch), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, (i, f) in enumerate(batch):
+            seq = frames[f] + bodies[i]
+            ids[row, : len(seq)] = torch.tensor(seq)
+            mask[row, : len(seq)] = 1
+        targets = [(row, len(frames[f]) - 1, bodies[i]) for row, (i, f) in enumerate(batch)]
+        sums = _token_logprob_sums(model, ids.to(device), mask.to(device), targets)
+        result.update(zip(batch, sums, strict=True))
+    return result
+
+
+def _token_logprob_sums(model: Any, ids: Any, mask: Any, targets: list[tuple[int, int, list[int]]]) -> list[float]:
+    """Sum of log p(tokens) for each (row, first predicting position, tokens).
+
+    Runs the transformer once, then the output head only on the positions that predict a scored
+    token, so frame and padding positions cost no vocabulary projection.
+    """
+    import torch
+
+    with torch.inference_mode():
+        hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+        rows = torch.tensor([r for r, begin, body in targets for _ in body], device=ids.device)
+        cols = torch.tensor([begin + k for r, begin, body in targets for k in range(len(body))], device=ids.device)
+        gold = torch.tensor([t for _, _, body in targets for t in body], device=ids.device)
+        logits = model.get_output_embeddings()(hidden[rows, cols])
+        token_logp = -torch.nn.functional.cross_entropy(logits.float(), gold, reduction="none")
+    sums, at = [], 0
+    for _, _, body in targets:
+        sums.append(float(token_logp[at : at + len(body)].sum()))
+        at += len(body)
+    return sums
