@@ -1,0 +1,259 @@
+"""The audit: Items x Conditions -> Engine -> Scorers -> statistics, stored in a run folder.
+
+A run folder holds `results.jsonl` (every prompt, response and score), `summary.json` (the
+configuration and the statistics) and `report.html`. Generations go through the engine's
+cache, so an interrupted audit resumes where it stopped and gives identical results.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sincere import conditions as cond
+from sincere import items as items_mod
+from sincere import jsonl, progress
+from sincere.engines import Engine, GenParams
+from sincere.errors import SincereError
+from sincere.scoring.base import Scorer
+
+logger = logging.getLogger(__name__)
+
+METRICS = ("error", "sycophancy", "refusal", "warmth")
+
+
+@dataclass
+class AuditConfig:
+    """Everything that defines an audit; stored in summary.json and checked on resume."""
+
+    model: str = "smollm2-135m"
+    suite: str = "quick"
+    conditions: str = "quick"
+    limit: int | None = None
+    seed: int = 0
+    max_new_tokens: int = 128
+    temperature: float = 0.0
+    top_p: float = 1.0
+    system: str | None = None
+    columns: str | None = None
+    statements: str | None = None
+    judge: str | None = None
+    warmth: str | None = "smollm2-135m"
+    warmth_frames: int = 2
+    n_boot: int = 2000
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def params(self) -> GenParams:
+        return GenParams(self.max_new_tokens, self.temperature, self.top_p, self.seed)
+
+
+@dataclass
+class Plan:
+    """The items and conditions of an audit, resolved from its config."""
+
+    items: list[items_mod.Item]
+    conditions: list[cond.Condition]
+    statements: cond.Statements
+
+
+def plan(config: AuditConfig) -> Plan:
+    """Resolve the suite, the limit and the conditions."""
+    chosen = items_mod.load(config.suite, config.columns)
+    if config.limit is not None:
+        if config.limit < 1:
+            raise SincereError("--limit must be at least 1")
+        if config.limit < len(chosen):
+            keep = set(random.Random(config.seed).sample(range(len(chosen)), config.limit))
+            chosen = [item for i, item in enumerate(chosen) if i in keep]
+    statements = cond.Statements.load(config.statements)
+    return Plan(chosen, cond.parse(config.conditions, statements, config.system), statements)
+
+
+def default_scorers(config: AuditConfig, judge: Engine | None = None) -> list[Scorer]:
+    """Correctness (judge when given, else offline), refusal, sycophancy, and warmth."""
+    from sincere.scoring.correctness import Correctness
+    from sincere.scoring.refusal import RefusalScorer
+    from sincere.scoring.sycophancy import Sycophancy
+
+    correctness = Correctness(judge=judge)
+    scorers: list[Scorer] = [correctness, RefusalScorer(), Sycophancy(correctness=correctness)]
+    if config.warmth:
+        from sincere.scoring.warmth import SocioTWarmth
+
+        scorers.append(SocioTWarmth(config.warmth, frames_per_side=config.warmth_frames))
+    return scorers
+
+
+def generate_samples(
+    the_plan: Plan, engine: Engine, config: AuditConfig
+) -> list[tuple[cond.Sample, Any]]:
+    """Build every sample and generate its reply; pushback samples follow the first reply."""
+    params = config.params()
+    first = [(c, i) for c in the_plan.conditions for i in the_plan.items]
+    needed = {c.without_pushback() for c in the_plan.conditions if c.pushback}
+    base = [(c, i) for c in needed for i in the_plan.items if c not in the_plan.conditions]
+    build = lambda c, i, reply=None: c.build(i, the_plan.statements, config.seed, reply)  # noqa: E731
+    direct = [(c, i) for c, i in first + base if not c.pushback]
+    with progress.task("generating", len(first) + len(base)) as advance:
+        samples = [build(c, i) for c, i in direct]
+        replies = dict(zip(
+            [(c, i.id) for c, i in direct], engine.generate([s.messages for s in samples], params, advance),
+            strict=True,
+        ))
+        follow = [(c, i) for c, i in first if c.pushback]
+        pushed = [build(c, i, replies[(c.without_pushback(), i.id)].text) for c, i in follow]
+        pushed_replies = engine.generate([s.messages for s in pushed], params, advance)
+    by_key = {(c, i.id): (s, replies[(c, i.id)]) for (c, i), s in zip(direct, samples, strict=True)}
+    by_key |= {(c, i.id): pair for (c, i), pair in zip(follow, zip(pushed, pushed_replies, strict=True), strict=True)}
+    return [by_key[(c, i.id)] for c, i in first]
+
+
+def score_samples(
+    pairs: Sequence[tuple[cond.Sample, Any]], scorers: Sequence[Scorer], batch: int = 256
+) -> list[dict[str, Any]]:
+    """Score every reply with every scorer, in batches, with a progress bar."""
+    scores: list[dict[str, Any]] = [{} for _ in pairs]
+    with progress.task("scoring", len(pairs) * len(scorers)) as advance:
+        for scorer in scorers:
+            for start in range(0, len(pairs), batch):
+                chunk = pairs[start : start + batch]
+                results = scorer.score_batch([s for s, _ in chunk], [g.text for _, g in chunk])
+                for offset, result in enumerate(results):
+                    scores[start + offset][scorer.name] = result.as_dict()
+                advance(len(chunk))
+    return scores
+
+
+def result_row(sample: cond.Sample, generation: Any, scores: dict[str, Any]) -> dict[str, Any]:
+    """One line of results.jsonl: the prompt, the reply, every score and the flat outcomes."""
+    context, *flags = sample.condition.split("@")[0].split("+")
+    correctness = scores.get("correctness", {})
+    value = correctness.get("value")
+    return {
+        "item_id": sample.item.id,
+        "domain": sample.item.domain,
+        "condition": sample.condition,
+        "context": context,
+        "belief": next((f for f in flags if f in ("incorrect", "doubt")), "none"),
+        "pushback": "pushback" in flags,
+        "question": sample.item.question,
+        "correct_answers": list(sample.item.correct),
+        "incorrect_answers": list(sample.item.incorrect),
+        "claim": asdict(sample.claim) if sample.claim else None,
+        "messages": sample.messages,
+        "response": generation.text,
+        "tokens": generation.tokens,
+        "finish": generation.finish,
+        "error": None if value is None else float(value == 0),
+        "sycophancy": scores.get("sycophancy", {}).get("value"),
+        "refusal": scores.get("refusal", {}).get("value"),
+        "warmth": scores.get("warmth", {}).get("value"),
+        "scores": scores,
+    }
+
+
+def statistics(rows: list[dict[str, Any]], n_boot: int, seed: int) -> dict[str, Any]:
+    """Rates with bootstrap CIs per condition and per condition x domain, and paired tests."""
+    from sincere import stats
+
+    conditions = list(dict.fromkeys(r["condition"] for r in rows))
+    baseline = "unmodified" if "unmodified" in conditions else conditions[0]
+    return {
+        "baseline": baseline,
+        "by_condition": stats.summarise(rows, by=["condition"], metrics=METRICS, n_boot=n_boot, seed=seed),
+        "by_condition_domain": stats.summarise(
+            rows, by=["condition", "domain"], metrics=METRICS, n_boot=n_boot, seed=seed
+        ),
+        "error_tests": stats.paired_tests(
+            rows, key="item_id", condition="condition", baseline=baseline, outcome="error"
+        ),
+        "sycophancy_tests": _sycophancy_tests(rows),
+    }
+
+
+def _sycophancy_tests(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sycophancy of each context+belief condition against unmodified with the same belief."""
+    from sincere import stats
+
+    out = []
+    for belief in ("incorrect", "doubt"):
+        subset = [r for r in rows if r["belief"] == belief and "@" not in r["condition"]]
+        base = f"unmodified+{belief}"
+        if any(r["condition"] == base for r in subset) and len({r["condition"] for r in subset}) > 1:
+            out += stats.paired_tests(subset, key="item_id", condition="condition", baseline=base, outcome="sycophancy")
+    return out
+
+
+def run(
+    config: AuditConfig,
+    out_dir: Path,
+    *,
+    engine: Engine | None = None,
+    scorers: Sequence[Scorer] | None = None,
+    engine_factory: Callable[[], Engine] | None = None,
+) -> dict[str, Any]:
+    """Run an audit and write its folder; returns the summary."""
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir, config)
+    the_plan = plan(config)
+    from sincere.engines import load_engine
+
+    engine = engine or (engine_factory() if engine_factory else load_engine(config.model))
+    judge = load_engine(config.judge) if config.judge and scorers is None else None
+    scorers = list(scorers) if scorers is not None else default_scorers(config, judge)
+    started = time.time()
+    pairs = generate_samples(the_plan, engine, config)
+    rows = [result_row(s, g, sc) for (s, g), sc in zip(pairs, score_samples(pairs, scorers), strict=True)]
+    summary = {
+        "config": asdict(config),
+        "model_fingerprint": engine.fingerprint,
+        "n_items": len(the_plan.items),
+        "conditions": [c.name for c in the_plan.conditions],
+        "n_results": len(rows),
+        "seconds": round(time.time() - started, 1),
+        "statistics": statistics(rows, config.n_boot, config.seed),
+    }
+    write_run(out_dir, rows, summary)
+    return summary
+
+
+def _check_out_dir(out_dir: Path, config: AuditConfig) -> None:
+    """Refuse to overwrite a folder that holds a different audit (the same one is rewritten)."""
+    summary = out_dir / "summary.json"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SincereError(f"{out_dir} exists and is not a folder")
+    if summary.exists():
+        try:
+            previous = json.loads(summary.read_text()).get("config")
+        except (OSError, json.JSONDecodeError):
+            previous = None
+        if previous != asdict(config):
+            raise SincereError(f"{out_dir} holds a different audit; choose another --out")
+    elif out_dir.is_dir() and any(out_dir.iterdir()):
+        raise SincereError(f"{out_dir} is not empty and holds no audit; choose another --out")
+
+
+def write_run(out_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+    """Write results.jsonl, summary.json and report.html (each atomically)."""
+    with jsonl.atomic_writer(out_dir / "results.jsonl") as handle:
+        handle.writelines(jsonl.dumps(row) + "\n" for row in rows)
+    with jsonl.atomic_writer(out_dir / "summary.json") as handle:
+        json.dump(summary, handle, indent=1, ensure_ascii=False)
+    from sincere.report import write_report
+
+    write_report(out_dir)
+
+
+def load_run(run_dir: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The rows and summary of a finished run folder."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "summary.json").is_file() or not (run_dir / "results.jsonl").is_file():
+        raise SincereError(f"{run_dir} is not an audit run (no summary.json/results.jsonl)")
+    rows = [row for _, row in jsonl.strict_records(run_dir / "results.jsonl")]
+    return rows, json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))

@@ -1,0 +1,135 @@
+"""`sincere audit`, `sincere report` and `sincere compare`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from sincere.cli import options
+from sincere.cli.app import app, err, out
+
+
+@app.command()
+def audit(
+    model: str = options.model(),
+    suite: str = typer.Option("quick", "--suite", "-s", help="quick, builtin, trivia, misconceptions, medical, "
+                              "disinformation, truthfulqa:PATH, jsonl:PATH, csv:PATH, hf:NAME[:CONFIG][:SPLIT]; "
+                              "comma-separated to combine."),
+    conditions: str = typer.Option("quick", "--conditions", "-c", help="Preset (quick, emotions, study, full) or "
+                                   "a list such as unmodified,sad+incorrect,unmodified+pushback."),
+    limit: int = typer.Option(None, "--limit", "-n", help="Audit a seeded sample of N items."),
+    judge: str = typer.Option(None, "--judge", help="Grade correctness with this model as judge (any model spec)."),
+    system: str = typer.Option(None, "--system", help="System prompt for every condition: warm, cold, or text."),
+    statements: Path = typer.Option(None, "--statements", help="YAML with extra contexts/system prompts."),
+    columns: str = typer.Option(None, "--columns", help="Column map for JSONL/CSV/HF suites, e.g. question=q."),
+    warmth: str = typer.Option("smollm2-135m", "--warmth-model", help="Scoring LM for warmth ('none' to skip)."),
+    warmth_frames: int = typer.Option(2, "--warmth-frames", min=1, max=4, help="Warm and cold frames each."),
+    out_dir: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<model>-<suite>-<seed>)."),
+    max_new_tokens: int = typer.Option(128, "--max-new-tokens", min=1),
+    temperature: float = options.TEMPERATURE,
+    seed: int = options.SEED,
+    batch_size: int = options.BATCH_SIZE,
+    no_cache: bool = options.NO_CACHE,
+) -> None:
+    """Audit a model: accuracy and sycophancy under interpersonal contexts and user beliefs."""
+    from sincere import audit as audit_mod
+    from sincere.engines import load_engine
+
+    config = audit_mod.AuditConfig(
+        model=model, suite=suite, conditions=conditions, limit=limit, seed=seed,
+        max_new_tokens=max_new_tokens, temperature=temperature, system=system, columns=columns,
+        statements=str(statements) if statements else None, judge=judge,
+        warmth=None if warmth == "none" else warmth, warmth_frames=warmth_frames,
+    )
+    audit_mod.plan(config)  # fail fast on a bad suite or condition, before loading a model
+    out_dir = out_dir or Path("runs") / _slug(f"{model}-{suite}-{seed}")
+    summary = audit_mod.run(
+        config, out_dir, engine_factory=lambda: load_engine(model, cache=not no_cache, batch_size=batch_size)
+    )
+    print_summary(summary)
+    out.print(f"\nResults in {out_dir}/ (results.jsonl, summary.json, report.html)")
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in text)[:80]
+
+
+def _pct(cell: dict[str, Any] | None) -> str:
+    if not cell or cell.get("mean") is None:
+        return "-"
+    return f"{100 * cell['mean']:.0f}% [{100 * cell['low']:.0f}-{100 * cell['high']:.0f}]"
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """The terminal table: rates with CIs per condition and the change against the baseline."""
+    stats = summary["statistics"]
+    tests = {t["condition"]: t for t in stats["error_tests"]}
+    table = Table(title=f"{summary['config']['model']}: {summary['n_items']} items, 95% CIs")
+    for column in ("condition", "n", "error", "Δ error vs " + stats["baseline"], "sycophancy", "refusal", "warmth"):
+        table.add_column(column)
+    for group in stats["by_condition"]:
+        test = tests.get(group["condition"])
+        delta = "-" if not test or test["p_adjusted"] is None else (
+            f"{test['difference_pp']:+.0f} pp (p_adj={test['p_adjusted']:.3g})"
+        )
+        warm = group["warmth"]["mean"]
+        table.add_row(
+            group["condition"], str(group["n_rows"]), _pct(group["error"]), delta,
+            _pct(group["sycophancy"]), _pct(group["refusal"]), "-" if warm is None else f"{warm:+.3f}",
+        )
+    out.print(table)
+
+
+@app.command()
+def report(run: Path = typer.Argument(..., help="An audit run folder.")) -> None:
+    """Rebuild a run's report.html from its results."""
+    from sincere.audit import load_run
+    from sincere.report import write_report
+
+    load_run(run)
+    out.print(f"wrote {write_report(run)}")
+
+
+@app.command()
+def compare(
+    run_a: Path = typer.Argument(..., help="The reference run (e.g. the original model)."),
+    run_b: Path = typer.Argument(..., help="The run to compare (e.g. the warm fine-tune)."),
+    output: Path = typer.Option(None, "--out", "-o", help="Also write the comparison as JSON."),
+) -> None:
+    """Paired tests per condition and logistic-regression marginal effects of B against A."""
+    from sincere import jsonl
+    from sincere.compare import compare as run_compare
+
+    result = run_compare(run_a, run_b)
+    print_comparison(result)
+    if output:
+        with jsonl.atomic_writer(output) as handle:
+            json.dump(result, handle, indent=1)
+        err.print(f"wrote {output}")
+
+
+def print_comparison(result: dict[str, Any]) -> None:
+    """Tables of the paired tests and the marginal effects."""
+    a, b = result["run_a"]["model"], result["run_b"]["model"]
+    out.print(f"A = {a}, B = {b}: {result['n_shared_items']} shared items, {result['n_shared_pairs']} pairs")
+    for outcome, rows in result["paired"].items():
+        table = Table(title=f"{outcome}: paired McNemar tests per condition (BH-adjusted)")
+        for column in ("condition", "pairs", "A", "B", "B - A", "p", "p_adj"):
+            table.add_column(column)
+        for row in rows:
+            rate = lambda v: "-" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+            fmt = lambda v: "-" if v is None else f"{v:.3g}"  # noqa: E731
+            diff = "-" if row["difference_pp"] is None else f"{row['difference_pp']:+.1f} pp"
+            table.add_row(row["condition"], str(row["n_pairs"]), rate(row["rate_a"]), rate(row["rate_b"]),
+                          diff, fmt(row["p"]), fmt(row["p_adjusted"]))
+        out.print(table)
+    for outcome, effect in result["marginal_effects"].items():
+        overall = effect["overall"]
+        ci = "" if overall.get("low") is None else f" [{overall['low']:+.1f}, {overall['high']:+.1f}]"
+        value = "-" if overall.get("ame_pp") is None else f"{overall['ame_pp']:+.1f} pp{ci}"
+        note = f" ({effect['note']})" if effect.get("note") else ""
+        out.print(f"Average marginal effect of B on {outcome} (logistic regression): {value}{note}")

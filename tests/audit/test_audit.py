@@ -1,0 +1,103 @@
+import json
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from sincere import audit, items
+from sincere.conditions import PUSHBACK
+from sincere.engines.base import Conversation, Engine, GenParams, Generation
+from sincere.engines.cache import CachedEngine, GenerationCache
+from sincere.errors import SincereError
+
+
+class Sycophant(Engine):
+    """Answers right, except that it agrees with any stated belief and caves under pushback."""
+
+    fingerprint = "sycophant-v1"
+
+    def __init__(self, suite: list[items.Item]) -> None:
+        self.by_question = {item.question: item for item in suite}
+        self.calls = 0
+
+    def stream(self, conversations: Sequence[Conversation], params: GenParams) -> Iterator:
+        for index, conversation in enumerate(conversations):
+            self.calls += 1
+            yield index, Generation(self.reply(conversation), 5)
+
+    def reply(self, conversation: Conversation) -> str:
+        first = conversation[0]["content"] if conversation[0]["role"] == "user" else conversation[1]["content"]
+        item = next(i for q, i in self.by_question.items() if q in first)
+        if conversation[-1]["content"] == PUSHBACK:
+            return f"I apologise, you're right. The answer is {item.wrong}."
+        if "I think the answer is" in first or "I'm fairly sure it's" in first:
+            return f"Yes, you're absolutely right, it's {item.wrong}."
+        return f"The answer is {item.answer}."
+
+
+CONFIG = dict(suite="trivia", limit=12, conditions="quick", warmth=None, n_boot=200)
+
+
+@pytest.fixture
+def suite() -> list[items.Item]:
+    return items.builtin("trivia")
+
+
+def test_audit_measures_the_sycophant(tmp_path, suite) -> None:
+    config = audit.AuditConfig(**CONFIG)
+    summary = audit.run(config, tmp_path / "run", engine=Sycophant(suite))
+    groups = {g["condition"]: g for g in summary["statistics"]["by_condition"]}
+    assert groups["unmodified"]["error"]["mean"] == 0
+    assert groups["sad+incorrect"]["error"]["mean"] == 1
+    assert groups["sad+incorrect"]["sycophancy"]["mean"] == 1
+    assert groups["unmodified+pushback"]["sycophancy"]["mean"] == 1
+    tests = {t["condition"]: t for t in summary["statistics"]["error_tests"]}
+    assert tests["sad+incorrect"]["difference_pp"] == 100 and tests["sad+incorrect"]["p_adjusted"] < 0.01
+    rows = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 12 * 5
+    pushed = next(r for r in rows if r["pushback"])
+    assert [m["role"] for m in pushed["messages"]] == ["user", "assistant", "user"]
+    assert (tmp_path / "run" / "report.html").is_file()
+
+
+def test_interrupted_audit_resumes_to_identical_results(tmp_path, suite) -> None:
+    config = audit.AuditConfig(**CONFIG)
+    whole = audit.run(config, tmp_path / "whole", engine=Sycophant(suite))
+
+    class Dies(Sycophant):
+        def stream(self, conversations, params):
+            for n, pair in enumerate(super().stream(conversations, params)):
+                if n == 20:
+                    raise KeyboardInterrupt
+                yield pair
+
+    cache = GenerationCache(tmp_path / "cache.sqlite")
+    with pytest.raises(KeyboardInterrupt):
+        audit.run(config, tmp_path / "resumed", engine=CachedEngine(Dies(suite), cache))
+    assert cache.count() == 20 and not (tmp_path / "resumed" / "results.jsonl").exists()
+    inner = Sycophant(suite)
+    again = audit.run(config, tmp_path / "resumed", engine=CachedEngine(inner, cache))
+    assert inner.calls == 12 * 5 - 20  # nothing generated twice
+    strip = lambda s: {k: v for k, v in s.items() if k != "seconds"}  # noqa: E731
+    assert strip(again) == strip(whole)
+    assert (tmp_path / "whole" / "results.jsonl").read_text() == (tmp_path / "resumed" / "results.jsonl").read_text()
+
+
+def test_out_dir_holding_another_audit_is_refused(tmp_path, suite) -> None:
+    audit.run(audit.AuditConfig(**CONFIG), tmp_path / "run", engine=Sycophant(suite))
+    other = audit.AuditConfig(**{**CONFIG, "limit": 5})
+    with pytest.raises(SincereError, match="different audit"):
+        audit.run(other, tmp_path / "run", engine=Sycophant(suite))
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "notes.txt").write_text("mine")
+    with pytest.raises(SincereError, match="not empty"):
+        audit.run(other, tmp_path / "junk", engine=Sycophant(suite))
+    assert (tmp_path / "junk" / "notes.txt").read_text() == "mine"
+
+
+def test_plan_limits_and_rejects_bad_conditions() -> None:
+    the_plan = audit.plan(audit.AuditConfig(suite="trivia", limit=7, conditions="unmodified,sad+doubt"))
+    assert len(the_plan.items) == 7 and [c.name for c in the_plan.conditions] == ["unmodified", "sad+doubt"]
+    with pytest.raises(SincereError, match="unknown context"):
+        audit.plan(audit.AuditConfig(conditions="gloomy+incorrect"))
+    with pytest.raises(SincereError, match="unknown suite"):
+        audit.plan(audit.AuditConfig(suite="nope"))
