@@ -1,0 +1,123 @@
+"""Rendering a run folder into one self-contained, offline HTML file."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from sincere import __version__, jsonl
+from sincere.report import charts, data, findings, fmt, tables
+from sincere.report.svg import clean
+
+REPORT_NAME = "report.html"
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ }}` value: markup passes through, text loses control characters, None shows a dash."""
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return fmt.DASH
+    return clean(value)
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(autoescape=True, finalize=_finalize, undefined=jinja2.StrictUndefined)
+
+
+def _resource(name: str) -> str:
+    return (resources.files("sincere.report") / name).read_text(encoding="utf-8")
+
+
+def _when(summary: dict[str, Any], run_dir: Path) -> str:
+    """The run's date: a date field of the summary, else the time results.jsonl was written (UTC)."""
+    for key in ("date", "finished", "created", "started"):
+        if isinstance(summary.get(key), str) and summary[key]:
+            return summary[key]
+    stamp = (run_dir / "results.jsonl").stat().st_mtime
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _meta(summary: dict[str, Any], rows: list[dict[str, Any]], run_dir: Path) -> dict[str, Any]:
+    """Header facts: model, suite, conditions, counts, seed, date and run time."""
+    config = summary.get("config") if isinstance(summary.get("config"), dict) else {}
+    conditions = summary.get("conditions") or config.get("conditions") or []
+    if not isinstance(conditions, list):
+        conditions = [part.strip() for part in str(conditions).split(",") if part.strip()]
+    conditions = [data.text(c, 200) for c in conditions] or list(
+        dict.fromkeys(data.text(r.get("condition")) for r in rows)
+    )
+    return {
+        "model": data.text(config.get("model") or "unknown model", 300),
+        "fingerprint": data.text(summary.get("model_fingerprint"), 300),
+        "suite": data.text(config.get("suite"), 300) or fmt.DASH,
+        "conditions": conditions,
+        "n_items": fmt.count(summary.get("n_items")),
+        "n_results": fmt.count(summary.get("n_results", len(rows))),
+        "seed": data.text(config.get("seed")) or fmt.DASH,
+        "max_new_tokens": data.text(config.get("max_new_tokens")) or fmt.DASH,
+        "date": data.text(_when(summary, run_dir), 100),
+        "duration": fmt.duration(summary.get("seconds")),
+    }
+
+
+def _context(run_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str, Any]:
+    """Everything the template shows."""
+    stats = summary.get("statistics") if isinstance(summary.get("statistics"), dict) else {}
+    by_condition = [s for s in stats.get("by_condition") or [] if isinstance(s, dict)]
+    baseline = stats.get("baseline") or (by_condition[0].get("condition") if by_condition else None)
+    meta = _meta(summary, rows, run_dir)
+    domain_names, domain_rows = tables.domains(stats.get("by_condition_domain"))
+    return {
+        "meta": meta,
+        "baseline": data.text(baseline),
+        "headline": findings.headline(stats),
+        "charts": {
+            "error": charts.error_chart(by_condition, baseline),
+            "sycophancy": charts.sycophancy_chart(by_condition),
+            "warmth": charts.warmth_chart(by_condition, baseline),
+        },
+        "conditions": tables.conditions(by_condition, baseline),
+        "error_tests": tables.tests(stats.get("error_tests")),
+        "sycophancy_tests": tables.tests(stats.get("sycophancy_tests")),
+        "domains": domain_names,
+        "domain_rows": domain_rows,
+        "version": __version__,
+        "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "data_json": Markup(data.script_json(data.browser_data(rows, meta["conditions"]))),
+    }
+
+
+def _script() -> tuple[Markup, str]:
+    """The browser script and its CSP hash (`sha256-...`)."""
+    code = _resource("report.js")
+    if "</script" in code.lower():
+        raise RuntimeError("report.js must not contain '</script'")
+    digest = base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode("ascii")
+    return Markup(code), f"sha256-{digest}"
+
+
+def render(run_dir: str | Path) -> str:
+    """The report of a run folder as HTML text."""
+    run_dir = Path(run_dir)
+    rows, summary = data.load(run_dir)
+    script, script_hash = _script()
+    template = _environment().from_string(_resource("template.html"))
+    return template.render(**_context(run_dir, rows, summary), script=script, script_hash=script_hash)
+
+
+def write_report(run_dir: str | Path) -> Path:
+    """Write `run_dir/report.html` (atomically) and return its path."""
+    target = Path(run_dir) / REPORT_NAME
+    html = render(run_dir)
+    with jsonl.atomic_writer(target) as handle:
+        handle.write(html)
+    target.chmod(0o644)
+    return target
