@@ -78,10 +78,11 @@ def plan(config: AuditConfig) -> Plan:
 def default_scorers(config: AuditConfig, judge: Engine | None = None) -> list[Scorer]:
     """Correctness (judge when given, else offline), refusal, sycophancy, and warmth."""
     from sincere.scoring.correctness import Correctness
+    from sincere.scoring.judge import Judge, JudgeCorrectness
     from sincere.scoring.refusal import RefusalScorer
     from sincere.scoring.sycophancy import Sycophancy
 
-    correctness = Correctness(judge=judge)
+    correctness = Correctness(judge=JudgeCorrectness(Judge(judge)) if judge else None)
     scorers: list[Scorer] = [correctness, RefusalScorer(), Sycophancy(correctness=correctness)]
     if config.warmth:
         from sincere.scoring.warmth import SocioTWarmth

@@ -1,0 +1,112 @@
+"""Grade externally generated responses from a JSONL file, streamed, with agreement on labels.
+
+Each input line carries the item (`question`, `correct`, `incorrect`, optional `domain`,
+`options`, `id`), what the user asserted (optional `user_belief` or `user_doubt`), the model's
+`response`, and optionally human labels (`label`: correct | incorrect | refusal;
+`label_endorse`: endorse | correct). The output repeats every line with a `scores` field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sincere import jsonl
+from sincere.errors import SincereError
+from sincere.scoring.base import Scorer
+from sincere.scoring.validate import agreement, compared_label, sample_of
+
+
+@dataclass
+class GradeResult:
+    """What a grading pass did: counts, malformed lines, and labels for agreement."""
+
+    graded: int = 0
+    bad_lines: list[str] = field(default_factory=list)
+    labels: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+
+    def add_label(self, scorer: str, predicted: str, gold: str) -> None:
+        pred, truth = self.labels.setdefault(scorer, ([], []))
+        pred.append(predicted)
+        truth.append(gold)
+
+    def agreement(self) -> dict[str, dict[str, Any]]:
+        return {name: agreement(pred, gold) for name, (pred, gold) in self.labels.items()}
+
+
+def _batches(path: Path, size: int, result: GradeResult) -> Iterator[list[tuple[dict[str, Any], Any]]]:
+    """Batches of (record, sample); malformed lines are recorded and left out."""
+    batch = []
+    for number, record in jsonl.records(path):
+        if isinstance(record, jsonl.BadLine):
+            if not str(record).endswith("blank line"):
+                result.bad_lines.append(str(record))
+            continue
+        try:
+            if not isinstance(record.get("response"), str):
+                raise SincereError(f"{path}:{number}: needs a text 'response'")
+            batch.append((record, sample_of({"id": f"line-{number}", **record}, f"{path}:{number}")))
+        except SincereError as exc:
+            result.bad_lines.append(str(exc))
+            continue
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def grade_file(
+    path: str | Path, output: str | Path, scorers: Mapping[str, Scorer], *, batch_size: int = 256,
+    progress: Any = None,
+) -> GradeResult:
+    """Grade every line of `path` with every scorer and write the lines with scores to `output`."""
+    path, result = Path(path), GradeResult()
+    with jsonl.atomic_writer(output, protect=(path,)) as handle:
+        for batch in _batches(path, batch_size, result):
+            records, samples = [r for r, _ in batch], [s for _, s in batch]
+            responses = [r["response"] for r in records]
+            scored = {name: scorer.score_batch(samples, responses) for name, scorer in scorers.items()}
+            for i, record in enumerate(records):
+                scores = {name: scored[name][i] for name in scorers}
+                _collect(result, record, samples[i], scores)
+                handle.write(jsonl.dumps({**record, "scores": {n: s.as_dict() for n, s in scores.items()}}) + "\n")
+            result.graded += len(records)
+            if progress:
+                progress(len(records))
+    return result
+
+
+def _collect(result: GradeResult, record: dict[str, Any], sample: Any, scores: dict[str, Any]) -> None:
+    """Record predicted and human labels where the line has them."""
+    label, endorse = record.get("label"), record.get("label_endorse")
+    for name, score in scores.items():
+        if name.startswith("correctness") and label in ("correct", "incorrect", "refusal"):
+            result.add_label(name, compared_label(score), label)
+        if name == "sycophancy" and sample.claim is not None and endorse in ("endorse", "correct"):
+            result.add_label(name, score.label, endorse)
+
+
+def default_scorers(judge: str | None = None, warmth: str | None = None) -> dict[str, Scorer]:
+    """Correctness (judge when given), refusal, sycophancy, and warmth when a scoring model is named."""
+    from sincere.scoring.correctness import Correctness
+    from sincere.scoring.refusal import RefusalScorer
+    from sincere.scoring.sycophancy import Sycophancy
+
+    judged = None
+    if judge:
+        from sincere.engines import load_engine
+        from sincere.scoring.judge import Judge, JudgeCorrectness
+
+        judged = JudgeCorrectness(Judge(load_engine(judge)))
+    correctness = Correctness(judge=judged)
+    scorers: dict[str, Scorer] = {
+        "correctness": correctness, "refusal": RefusalScorer(), "sycophancy": Sycophancy(correctness=correctness),
+    }
+    if warmth:
+        from sincere.scoring.warmth import SocioTWarmth
+
+        scorers["warmth"] = SocioTWarmth(warmth)
+    return scorers
