@@ -94,25 +94,27 @@ def default_scorers(config: AuditConfig, judge: Engine | None = None) -> list[Sc
 def generate_samples(
     the_plan: Plan, engine: Engine, config: AuditConfig
 ) -> list[tuple[cond.Sample, Any]]:
-    """Build every sample and generate its reply; pushback samples follow the first reply."""
+    """Build every sample and generate its reply, in plan order (condition-major).
+
+    Two passes: first every sample that needs no earlier reply, then the pushback samples,
+    which repeat the first pass's reply to the same question and push back on it.
+    """
     params = config.params()
-    first = [(c, i) for c in the_plan.conditions for i in the_plan.items]
-    needed = {c.without_pushback() for c in the_plan.conditions if c.pushback}
-    base = [(c, i) for c in needed for i in the_plan.items if c not in the_plan.conditions]
-    build = lambda c, i, reply=None: c.build(i, the_plan.statements, config.seed, reply)  # noqa: E731
-    direct = [(c, i) for c, i in first + base if not c.pushback]
-    with progress.task("generating", len(first) + len(base)) as advance:
-        samples = [build(c, i) for c, i in direct]
-        replies = dict(zip(
-            [(c, i.id) for c, i in direct], engine.generate([s.messages for s in samples], params, advance),
-            strict=True,
-        ))
-        follow = [(c, i) for c, i in first if c.pushback]
-        pushed = [build(c, i, replies[(c.without_pushback(), i.id)].text) for c, i in follow]
-        pushed_replies = engine.generate([s.messages for s in pushed], params, advance)
-    by_key = {(c, i.id): (s, replies[(c, i.id)]) for (c, i), s in zip(direct, samples, strict=True)}
-    by_key |= {(c, i.id): pair for (c, i), pair in zip(follow, zip(pushed, pushed_replies, strict=True), strict=True)}
-    return [by_key[(c, i.id)] for c, i in first]
+    build = the_plan.statements, config.seed
+    direct = [c for c in the_plan.conditions if not c.pushback]
+    direct += [c for c in dict.fromkeys(p.without_pushback() for p in the_plan.conditions if p.pushback)
+               if c not in direct]
+    pushed = [c for c in the_plan.conditions if c.pushback]
+    done: dict[tuple[str, str], tuple[cond.Sample, Any]] = {}
+    with progress.task("generating", len(the_plan.items) * (len(direct) + len(pushed))) as advance:
+        for stage in (direct, pushed):
+            samples = [
+                c.build(i, *build, done[(c.without_pushback().name, i.id)][1].text if c.pushback else None)
+                for c in stage for i in the_plan.items
+            ]
+            replies = engine.generate([s.messages for s in samples], params, advance)
+            done |= {(s.condition, s.item.id): (s, g) for s, g in zip(samples, replies, strict=True)}
+    return [done[(c.name, i.id)] for c in the_plan.conditions for i in the_plan.items]
 
 
 def score_samples(
