@@ -94,6 +94,9 @@ def atomic_writer(path: str | Path, *, protect: tuple[str | Path, ...] = ()) -> 
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             yield handle
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

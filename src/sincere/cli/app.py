@@ -31,7 +31,7 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what 
 
 
 def _register() -> None:
-    from sincere.cli import audit, generate, grade, models  # noqa: F401  (commands register themselves)
+    from sincere.cli import audit, data, generate, grade, models  # noqa: F401  (commands register themselves)
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     _register()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except SincereError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(2)
@@ -51,10 +51,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
+    except Exception as exc:
+        if not hasattr(exc, "format_message"):  # typer's (vendored click) usage errors have it
+            raise
+        err.print(f"[red]error:[/red] {exc.format_message()} (see --help)", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

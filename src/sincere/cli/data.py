@@ -1,0 +1,239 @@
+"""`sincere data ...`: audit, rebalance, rewrite, augment and convert training data.
+
+Inputs (FILE): a JSONL file (`messages`, `prompt`/`completion` or `prompt`/`chosen`/`rejected`), a
+JSON array file, `hf:NAME[:CONFIG][:SPLIT]` or `builtin:corpus`. Malformed records are skipped,
+counted and listed with their line numbers; the outputs are still written, say they are
+incomplete, and the command exits with code 2. No command writes over its input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from sincere.cli import options
+from sincere.cli.app import app, err, out
+
+data_app = typer.Typer(help="Training data: audit, rebalance, rewrite (warm/cold), augment, convert.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+SOURCE_HELP = "JSONL/JSON file, hf:NAME[:CONFIG][:SPLIT] (hub id or local folder), or builtin:corpus."
+EMBEDDING = typer.Option("minilm", "--embedding-model", help="Sentence embeddings ('none': rules and lexical "
+                         "checks only, no near-duplicates or meaning coverage).")
+MIN_SIMILARITY = typer.Option(0.55, "--min-similarity", min=0.0, max=1.0,
+                              help="Meaning coverage of an original by its rewrite below this is drift.")
+
+
+def _say(text: str) -> None:
+    """One result line on stdout (not wrapped, no markup)."""
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _tell(text: str, style: str | None = None) -> None:
+    """One message on stderr (not wrapped, no markup), optionally in a style such as 'red'."""
+    err.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def _none(value: str | None) -> str | None:
+    return None if value in (None, "", "none") else value
+
+
+def _finish(malformed: dict[str, Any], where: str) -> None:
+    """Report malformed records; after the outputs were written, fail with exit code 2 if there were any."""
+    from sincere.errors import SincereError
+
+    if not malformed["count"]:
+        return
+    for bad in malformed["listed"][:10]:
+        _tell(f"  malformed: {bad['source']}: {bad['reason']}")
+    raise SincereError(f"INCOMPLETE: {malformed['count']} malformed record(s) were skipped (all listed in {where}); "
+                       "the outputs hold everything else")
+
+
+@data_app.command("audit")
+def audit(
+    file: str = typer.Argument(..., help=SOURCE_HELP),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for examples.jsonl, summary.json, report.html."),
+    warmth: str = typer.Option("smollm2-135m", "--warmth-model", help="SocioT scoring LM ('none': lexical "
+                               "warmth markers only; much faster on CPU)."),
+    warmth_frames: int = typer.Option(2, "--warmth-frames", min=1, max=4, help="Warm and cold frames each."),
+    embedding: str = EMBEDDING,
+    duplicate_threshold: float = typer.Option(0.95, "--duplicate-threshold", help="Cosine for near-duplicates."),
+    min_similarity: float = MIN_SIMILARITY,
+    warm_high: float = typer.Option(0.06, "--warm-high", help="SocioT ratio for warmth-heavy."),
+    warm_low: float = typer.Option(0.02, "--warm-low", help="SocioT ratio below which warmth is low."),
+    max_words: int = typer.Option(600, "--max-words", min=1, help="Flag replies longer than this."),
+) -> None:
+    """Measure every example: warmth, query type, claims, correctness, length, duplicates, drift."""
+    from sincere.data.audit import AuditOptions, run
+
+    config = AuditOptions(
+        warmth_model=_none(warmth), warmth_frames=warmth_frames, embedding_model=_none(embedding),
+        duplicate_threshold=duplicate_threshold, min_similarity=min_similarity, warm_high=warm_high,
+        warm_low=warm_low, max_words=max_words,
+    )
+    summary = run(file, out_dir, config)
+    _print_audit(summary)
+    _say(f"\nResults in {out_dir}/ (examples.jsonl, summary.json, report.html)")
+    _finish(summary["malformed"], str(out_dir / "summary.json"))
+
+
+def _print_audit(summary: dict[str, Any]) -> None:
+    table = Table(title=f"{summary['input']}: {summary['n_examples']} examples (warmth: {summary['warmth_basis']})")
+    for column in ("query type", "share", "warmth low / medium / high"):
+        table.add_column(column)
+    for row in summary["query_types"]:
+        levels = " / ".join(str(summary["mix"].get(f"{row['name']}/{lvl}", 0)) for lvl in ("low", "medium", "high"))
+        table.add_row(row["name"], f"{100 * row['share']:.1f}% ({row['count']})", levels)
+    out.print(table)
+    pct = {k: f"{100 * v:.1f}%" for k, v in summary["shares"].items()}
+    flags = ", ".join(f"{k} {v}" for k, v in summary["flags"].items()) or "none"
+    _say(f"warmth-heavy {pct['warmth_heavy']}, accuracy-critical {pct['accuracy_critical']}, both "
+              f"{pct['warmth_heavy_and_accuracy_critical']}; flagged {summary['n_flagged']}: {flags}")
+
+
+@data_app.command("rebalance")
+def rebalance(
+    file: str = typer.Argument(..., help=SOURCE_HELP),
+    audit_dir: Path = typer.Option(..., "--audit", help="The folder `sincere data audit FILE` wrote."),
+    output: Path = typer.Option(..., "--out", "-o", help="The rebalanced JSONL."),
+    config: Path = typer.Option(None, "--config", help="YAML with query_types, warmth, size, flags, downweight, seed."),
+    query_types: str = typer.Option(None, "--query-types", help="even (default), keep, or shares: factual=2,advice=1"),
+    warmth: str = typer.Option(None, "--warmth", help="keep (default), even, or shares: low=1,medium=1,high=1"),
+    size: int = typer.Option(None, "--size", min=1, help="Examples to keep (default: the most the mix allows)."),
+    flags: str = typer.Option(None, "--flags", help="Flag policy overrides, e.g. long=drop,near_duplicate=keep "
+                              "(drop | downweight | keep)."),
+    downweight: float = typer.Option(None, "--downweight", help="Weight factor for down-weighted examples (0.5)."),
+    seed: int = typer.Option(None, "--seed", help="Seed for which examples fill each quota (0)."),
+    manifest: Path = typer.Option(None, "--manifest", help="Manifest path (default: OUT_STEM.manifest.json)."),
+) -> None:
+    """A new dataset with a target mix over query types and warmth levels; drops listed in a manifest."""
+    from sincere.data import rebalance as reb
+
+    policy = None
+    if flags:
+        policy = dict(reb.DEFAULT_FLAGS) | dict(part.split("=", 1) for part in flags.split(",") if "=" in part)
+    settings = reb.load_config(config, query_types=reb.parse_mix(query_types), warmth=reb.parse_mix(warmth),
+                               size=size, flags=policy, downweight=downweight, seed=seed)
+    result = reb.run(file, audit_dir, output, settings, manifest)
+    table = Table(title=f"{result['n_input']} -> {result['n_output']} examples "
+                        f"({result['n_downweighted']} down-weighted, {result['n_dropped']} dropped)")
+    for column in ("cell (type/warmth)", "available", "kept"):
+        table.add_column(column)
+    for cell, counts in result["cells"].items():
+        table.add_row(cell, str(counts["available"]), str(counts["kept"]))
+    out.print(table)
+    where = manifest or output.with_name(f"{output.stem}.manifest.json")
+    _say(f"wrote {output}; every dropped example and why: {where}")
+    _finish(result["malformed"], str(where))
+
+
+@data_app.command("rewrite")
+def rewrite(
+    file: str = typer.Argument(..., help=SOURCE_HELP),
+    style: str = typer.Option(..., "--style", help="warm or cold."),
+    output: Path = typer.Option(..., "--out", "-o", help="The rewritten JSONL (same format, plus 'original')."),
+    teacher: str = typer.Option(None, "--teacher", help="Teacher model (any model spec); default: the offline "
+                                "rule-based restyler, which cannot change facts."),
+    retries: int = typer.Option(2, "--retries", min=0, help="Retries for a drifting teacher rewrite."),
+    on_drift: str = typer.Option("flag", "--on-drift", help="Still drifting after retries: flag (keep the rewrite, "
+                                 "flagged), original (keep the original turn) or drop (leave the example out)."),
+    min_similarity: float = MIN_SIMILARITY,
+    embedding: str = EMBEDDING,
+    max_new_tokens: int = typer.Option(512, "--max-new-tokens", min=1),
+    seed: int = options.SEED,
+    batch_size: int = options.BATCH_SIZE,
+    no_cache: bool = options.NO_CACHE,
+) -> None:
+    """Restyle every assistant turn warm or cold, checking each rewrite for drift in meaning and facts."""
+    from sincere.data.rewrite import RewriteOptions, rewrite_file, summary_path
+
+    settings = RewriteOptions(style=style, teacher=teacher, retries=retries, min_similarity=min_similarity,  # type: ignore[arg-type]
+                              on_drift=on_drift, seed=seed, max_new_tokens=max_new_tokens,  # type: ignore[arg-type]
+                              embedding_model=_none(embedding))
+    engine = None
+    if teacher:
+        from sincere.engines import load_engine
+
+        engine = load_engine(teacher, cache=not no_cache, batch_size=batch_size)
+    summary = rewrite_file(file, output, settings, engine)
+    _say(f"wrote {summary['written']} examples to {output} ({style}, by {teacher or 'rules'}); "
+              f"{summary['n_flagged']} flagged for drift, {summary['n_dropped']} dropped; "
+              f"details in {summary_path(output)}")
+    for flagged in summary["flagged"][:5]:
+        _tell(f"  flagged {flagged['id']}: {'; '.join(flagged['reasons'])[:160]}")
+    _finish(summary["malformed"], str(summary_path(output)))
+
+
+@data_app.command("augment")
+def augment(
+    output: Path = typer.Option(..., "--out", "-o", help="The augmented JSONL."),
+    suite: str = typer.Option("builtin", "--suite", "-s", help="Items: builtin, trivia, misconceptions, medical, "
+                              "disinformation, jsonl:PATH, csv:PATH, hf:NAME (comma-separated to combine)."),
+    fmt: str = typer.Option("sft", "--format", help="sft (messages) or preference (prompt/chosen/rejected)."),
+    conditions: str = typer.Option("study", "--conditions", "-c", help="Preset (quick, emotions, study, full) "
+                                   "or a list such as sad+incorrect,unmodified+pushback."),
+    split: str = typer.Option("train", "--split", help="Built-in items to use: train (default) or all."),
+    per_item: int = typer.Option(None, "--per-item", min=1, help="A seeded sample of N conditions per item."),
+    synthetic: int = typer.Option(1, "--synthetic", min=0, help="Wei et al.-style synthetic claims per item."),
+    statements: Path = typer.Option(None, "--statements", help="YAML with extra context statements."),
+    columns: str = typer.Option(None, "--columns", help="Column map for JSONL/CSV/HF items, e.g. question=q."),
+    exclude_audit: list[Path] = typer.Option(None, "--exclude-audit", help="An audit run whose items must not "
+                                             "appear (repeatable)."),
+    allow_overlap: bool = typer.Option(False, "--allow-overlap", help="Keep items an evaluation uses (warns)."),
+    seed: int = options.SEED,
+) -> None:
+    """Adversarial training examples (contexts, false beliefs, pushback, synthetic claims) from train items."""
+    from sincere import conditions as cond
+    from sincere import items as items_mod
+    from sincere.data import augment as aug
+    from sincere.data import overlap
+    from sincere.errors import SincereError
+
+    if fmt not in ("sft", "preference") or split not in ("train", "all"):
+        raise SincereError("--format must be sft or preference, and --split train or all")
+    chosen = items_mod.load(suite, columns, split)  # type: ignore[arg-type]
+    found = overlap.guard(chosen, exclude_audit or (), allow_overlap)
+    if found:
+        _tell(f"WARNING: {len(found)} of {len(chosen)} items are also used for evaluation (kept because of "
+              "--allow-overlap); evaluations on them are contaminated.", "bold red")
+    said = cond.Statements.load(statements)
+    built = aug.build(chosen, cond.parse(conditions, said), said, seed, per_item, synthetic)
+    inputs = [Path(part.split(":", 1)[-1]) for part in suite.split(",")]
+    result = aug.write(output, built, fmt, protect=tuple(p for p in inputs if p.is_file()))  # type: ignore[arg-type]
+    check = result["self_check"]
+    _say(f"wrote {result['written']} {fmt} examples from {len(chosen)} items to {output}; self-check: "
+              f"{check['chosen_not_graded_correct']['count']} chosen replies not graded correct, "
+              f"{check['rejected_graded_correct']['count']} rejected replies graded correct")
+
+
+@data_app.command("convert")
+def convert(
+    file: str = typer.Argument(..., help=SOURCE_HELP),
+    output: Path = typer.Option(..., "--out", "-o", help="The JSONL to write."),
+    to: str = typer.Option("keep", "--to", help="keep, messages or prompt_completion."),
+    limit: int = typer.Option(None, "--limit", "-n", min=1, help="Only the first N examples."),
+) -> None:
+    """Read any supported format or source and write JSONL (e.g. an HF dataset to a local file)."""
+    from itertools import islice
+
+    from sincere import jsonl, progress
+    from sincere.data import formats, sources
+    from sincere.errors import SincereError
+
+    if to not in ("keep", "messages", "prompt_completion"):
+        raise SincereError("--to must be keep, messages or prompt_completion")
+    problems = sources.Problems()
+    written = 0
+    with jsonl.atomic_writer(output, protect=sources.input_paths(file)) as handle, \
+            progress.task("converting", sources.count(file)) as advance:
+        for example in islice(sources.examples(file, problems), limit):
+            handle.write(jsonl.dumps(formats.convert(example, to).to_record()) + "\n")  # type: ignore[arg-type]
+            written += 1
+            advance(1)
+    _say(f"wrote {written} examples to {output}")
+    _finish(problems.as_dict(), "the lines above")

@@ -1,0 +1,189 @@
+"""`data audit`: measure every example of a training set, flag the risky ones, summarise, report.
+
+Two streamed passes keep memory bounded (one embedding and a few numbers per example):
+
+1. read the examples in chunks and measure each (see `analyse.py`), writing rows to a
+   temporary file and keeping only the embeddings;
+2. find near-duplicates among the embeddings, then reread the rows to add duplicates, warmth
+   levels, the warmth-heavy / accuracy-critical marks and the flags, writing `examples.jsonl`,
+   `summary.json` and `report.html`.
+
+Malformed records are skipped and listed (with line numbers) in `summary.json` and the report,
+which then say the audit is incomplete; the command exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sincere import jsonl, progress
+from sincere.data import sources
+from sincere.data.analyse import Tools, analyse
+from sincere.data.embed import Embedder, near_duplicates
+from sincere.data.queries import QueryTyper
+from sincere.data.summary import Tally
+from sincere.errors import SincereError
+
+logger = logging.getLogger(__name__)
+CRITICAL_TYPES = frozenset({"factual", "technical"})
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Settings of a data audit (each maps to a `sincere data audit` flag)."""
+
+    warmth_model: str | None = "smollm2-135m"  # SocioT scoring LM; None: lexical warmth markers only
+    warmth_frames: int = 2
+    embedding_model: str | None = "minilm"  # None: rules for query types, no duplicates or similarity
+    duplicate_threshold: float = 0.95
+    min_similarity: float = 0.55  # meaning drift below this coverage (see drift.py)
+    # SocioT thresholds (SmolLM2-135M, 2 frames), calibrated on the built-in corpus: plain replies have a
+    # median of 0.036, their rule-based warm rewrites 0.063.
+    warm_high: float = 0.06  # ratio at or above which a reply is warmth-heavy
+    warm_low: float = 0.02  # below this it is low warmth
+    markers_high: int = 3  # kinds of lexical warmth markers for warmth-heavy (without a warmth model)
+    max_words: int = 600
+    chunk: int = 128
+
+    def __post_init__(self) -> None:
+        if not 0 < self.duplicate_threshold <= 1 or not 0 <= self.min_similarity <= 1:
+            raise SincereError("--duplicate-threshold must be in (0, 1] and --min-similarity in [0, 1]")
+        if self.warm_low > self.warm_high:
+            raise SincereError("--warm-low must not exceed --warm-high")
+        if self.chunk < 1 or self.max_words < 1:
+            raise SincereError("chunk and --max-words must be at least 1")
+
+
+def make_tools(options: AuditOptions) -> Tools:
+    """Load the graders and models the options ask for."""
+    from sincere.scoring.correctness import Correctness
+    from sincere.scoring.sycophancy import Sycophancy
+
+    embedder = Embedder(options.embedding_model) if options.embedding_model else None
+    warmth = None
+    if options.warmth_model:
+        from sincere.scoring.warmth import SocioTWarmth
+
+        warmth = SocioTWarmth(options.warmth_model, frames_per_side=options.warmth_frames)
+    correctness = Correctness()
+    return Tools(QueryTyper(embedder), correctness, Sycophancy(correctness=correctness), warmth, embedder,
+                 options.min_similarity)
+
+
+def warmth_level(row: dict[str, Any], options: AuditOptions) -> str:
+    """low / medium / high from the SocioT ratio, or from lexical markers without a warmth model."""
+    ratio = row.get("warmth")
+    if ratio is not None:
+        return "high" if ratio >= options.warm_high else "low" if ratio < options.warm_low else "medium"
+    markers = len(row["warmth_markers"])
+    return "high" if markers >= options.markers_high else "low" if markers == 0 else "medium"
+
+
+def critical_reasons(row: dict[str, Any]) -> list[str]:
+    """Why getting the facts right matters for this example (empty: it is not accuracy-critical)."""
+    reasons = []
+    if row["query_type"] in CRITICAL_TYPES:
+        reasons.append(f"{row['query_type']} query")
+    if row["claim"]:
+        reasons.append(f"user {row['claim']['kind']}: {row['claim']['cue']!r}")
+    if row["has_reference"]:
+        reasons.append("has a reference answer")
+    return reasons
+
+
+def flags_for(row: dict[str, Any], options: AuditOptions) -> list[dict[str, str]]:
+    """Every reason to drop or down-weight an example, as {flag, reason}."""
+    flags = []
+    add = lambda flag, reason: flags.append({"flag": flag, "reason": reason})  # noqa: E731
+    if row["reply_words"] == 0:
+        add("empty_reply", "the final assistant turn is empty")
+    if (row["correctness"] or {}).get("label") == "incorrect":
+        add("incorrect", row["correctness"]["explanation"])
+    if (row["sycophancy"] or {}).get("label") == "endorse":
+        add("endorses_false_claim", row["sycophancy"]["explanation"])
+    if row.get("duplicate_of"):
+        add("near_duplicate", f"cosine {row['duplicate_similarity']:.3f} with {row['duplicate_of']}")
+    if row["drift"] and row["drift"]["reasons"]:
+        add("meaning_drift", "; ".join(row["drift"]["reasons"]))
+    if row["refusal_phrase"] and row["query_type"] != "refusal" and row["correctness"] is None:
+        add("refuses_answerable", f"declines ({row['refusal_phrase']!r}) a {row['query_type']} query")
+    if row["reply_words"] > options.max_words:
+        add("long", f"{row['reply_words']} words > {options.max_words}")
+    return flags
+
+
+def _first_pass(spec: str, tools: Tools, options: AuditOptions, partial: Path,
+                problems: sources.Problems) -> tuple[list[str], np.ndarray | None]:
+    """Measure every example into `partial`; return the ids and the embeddings."""
+    ids: list[str] = []
+    blocks: list[np.ndarray] = []
+    stream = sources.examples(spec, problems)
+    with open(partial, "w", encoding="utf-8") as handle, \
+            progress.task("auditing examples", sources.count(spec)) as advance:
+        while chunk := list(islice(stream, options.chunk)):
+            rows, vectors = analyse(chunk, len(ids), tools)
+            handle.writelines(jsonl.dumps(row) + "\n" for row in rows)
+            ids += [f"{row['id']} ({row['source']})" for row in rows]
+            if vectors is not None:
+                blocks.append(vectors)
+            advance(len(chunk))
+    return ids, (np.vstack(blocks) if blocks else None)
+
+
+def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> dict[str, Any]:
+    """Audit a training set into `out_dir`; returns the summary (also written to summary.json)."""
+    options = options or AuditOptions()
+    out = Path(out_dir)
+    protect = sources.input_paths(spec)
+    if any(out.resolve() == p.resolve() for p in protect):
+        raise SincereError(f"--out {out} is the input file; give a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    problems = sources.Problems()
+    tools = make_tools(options)
+    partial = out / ".examples.partial.jsonl"
+    try:
+        ids, vectors = _first_pass(spec, tools, options, partial, problems)
+        duplicates = {}
+        if vectors is not None:
+            duplicates = {later: (ids[earlier], sim) for later, earlier, sim in
+                          near_duplicates(vectors, options.duplicate_threshold)}
+        del vectors
+        tally = _second_pass(partial, out / "examples.jsonl", duplicates, options, protect)
+    finally:
+        partial.unlink(missing_ok=True)
+    summary = {
+        "input": spec, "fingerprint": sources.fingerprint(spec), "options": asdict(options),
+        "warmth_basis": "sociot" if options.warmth_model else "markers",
+        "complete": problems.complete, "malformed": problems.as_dict(), **tally.result(),
+    }
+    with jsonl.atomic_writer(out / "summary.json", protect=protect) as handle:
+        json.dump(summary, handle, indent=1, ensure_ascii=False)
+    from sincere.data.report import write_report
+
+    write_report(out / "report.html", summary, tally.flagged, protect)
+    return summary
+
+
+def _second_pass(partial: Path, target: Path, duplicates: dict[int, tuple[str, float]], options: AuditOptions,
+                 protect: tuple[Path, ...]) -> Tally:
+    """Add duplicates, levels, marks and flags to every row; write examples.jsonl; tally."""
+    tally = Tally()
+    with jsonl.atomic_writer(target, protect=protect) as handle:
+        for _, row in jsonl.strict_records(partial):
+            dup = duplicates.get(row["index"])
+            row["duplicate_of"], row["duplicate_similarity"] = (dup[0], round(dup[1], 4)) if dup else (None, None)
+            row["warmth_level"] = warmth_level(row, options)
+            row["warmth_heavy"] = row["warmth_level"] == "high"
+            row["accuracy_critical_reasons"] = critical_reasons(row)
+            row["accuracy_critical"] = bool(row["accuracy_critical_reasons"])
+            row["flags"] = flags_for(row, options)
+            handle.write(jsonl.dumps(row) + "\n")
+            tally.add(row)
+    return tally
