@@ -226,8 +226,11 @@ def run(
     return summary
 
 
+RUN_FILES = ("results.jsonl", "summary.json", "report.html")
+
+
 def _check_out_dir(out_dir: Path, config: AuditConfig) -> None:
-    """Refuse to overwrite a folder that holds a different audit (the same one is rewritten)."""
+    """Refuse a folder that holds a different audit or other files; an interrupted run's is reused."""
     summary = out_dir / "summary.json"
     if out_dir.exists() and not out_dir.is_dir():
         raise SincereError(f"{out_dir} exists and is not a folder")
@@ -238,8 +241,15 @@ def _check_out_dir(out_dir: Path, config: AuditConfig) -> None:
             previous = None
         if previous != asdict(config):
             raise SincereError(f"{out_dir} holds a different audit; choose another --out")
-    elif out_dir.is_dir() and any(out_dir.iterdir()):
-        raise SincereError(f"{out_dir} is not empty and holds no audit; choose another --out")
+    elif out_dir.is_dir():
+        foreign = [p.name for p in out_dir.iterdir() if not _is_run_file(p.name)]
+        if foreign:
+            raise SincereError(f"{out_dir} holds files that are not an audit's ({foreign[0]}...); choose another --out")
+
+
+def _is_run_file(name: str) -> bool:
+    """A run's own file, or the temporary file of an interrupted atomic write of one."""
+    return name in RUN_FILES or any(name.startswith(f".{f}.") and name.endswith(".tmp") for f in RUN_FILES)
 
 
 def write_run(out_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:

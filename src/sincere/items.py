@@ -153,7 +153,7 @@ def _csv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         raise SincereError(f"{path}: no such file")
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(handle, restval="")
             return [(reader.line_num, row) for row in reader]
     except UnicodeDecodeError as exc:
         raise SincereError(f"{path}: not UTF-8 text (byte {exc.start})") from None

@@ -86,6 +86,13 @@ def atomic_writer(path: str | Path, *, protect: tuple[str | Path, ...] = ()) -> 
     for source in protect:
         if same_file(path, source) or path.resolve() == Path(source).resolve():
             raise SincereError(f"refusing to overwrite the input file {source}; choose another output")
+    if path.exists() and not path.resolve().is_file():  # /dev/null, /dev/stdout, a FIFO: write in place
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                yield handle
+        except OSError as exc:
+            raise SincereError(f"cannot write {path}: {exc.strerror}") from exc
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

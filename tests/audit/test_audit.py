@@ -89,7 +89,7 @@ def test_out_dir_holding_another_audit_is_refused(tmp_path, suite) -> None:
         audit.run(other, tmp_path / "run", engine=Sycophant(suite))
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "notes.txt").write_text("mine")
-    with pytest.raises(SincereError, match="not empty"):
+    with pytest.raises(SincereError, match="not an audit"):
         audit.run(other, tmp_path / "junk", engine=Sycophant(suite))
     assert (tmp_path / "junk" / "notes.txt").read_text() == "mine"
 

@@ -1,0 +1,98 @@
+"""Two processes writing one GenerationCache, and a reader while they write: no corruption, no lost rows."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import time
+from pathlib import Path
+
+from sincere import audit, items
+from sincere.engines.base import Generation, GenParams
+from sincere.engines.cache import CachedEngine, GenerationCache
+from tests.audit.test_audit import Sycophant
+
+CTX = multiprocessing.get_context("fork")
+PARAMS = GenParams(8, 0.0, 1.0, 0)
+
+
+class SlowSycophant(Sycophant):
+    """Sleeps a little per reply so that the two audits interleave their writes."""
+
+    def reply(self, conversation):  # type: ignore[no-untyped-def]
+        time.sleep(0.003)
+        return super().reply(conversation)
+
+
+def config(seed: int) -> audit.AuditConfig:
+    return audit.AuditConfig(suite="trivia", limit=15, conditions="quick", warmth=None, n_boot=50, seed=seed)
+
+
+def _audit(cache: str, out: str, seed: int) -> None:
+    engine = CachedEngine(SlowSycophant(items.builtin("trivia")), GenerationCache(cache))
+    audit.run(config(seed), Path(out), engine=engine)
+
+
+def _writer(cache: str, name: str, n: int, shared: int) -> None:
+    db = GenerationCache(cache)
+    for i in range(n):
+        key = f"shared-{i}" if i < shared else f"{name}-{i}"
+        db.put(key, "fp", [{"role": "user", "content": key}], PARAMS, Generation(f"text {key}", 2))
+    db.close()
+
+
+def _reader(cache: str, stop, errors) -> None:  # type: ignore[no-untyped-def]
+    db, last = GenerationCache(cache), 0
+    while not stop.is_set():
+        try:
+            now = db.count()
+            if now < last:
+                errors.put(f"count went down: {last} -> {now}")
+            last = now
+            db.get_many([f"a-{i}" for i in range(0, 600, 7)])
+        except Exception as exc:  # noqa: BLE001
+            errors.put(repr(exc))
+    db.close()
+
+
+def integrity(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def test_two_writers_and_a_reader_lose_nothing(tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache.sqlite")
+    GenerationCache(cache).close()
+    stop, errors = CTX.Event(), CTX.Queue()
+    reader = CTX.Process(target=_reader, args=(cache, stop, errors))
+    writers = [CTX.Process(target=_writer, args=(cache, name, 600, 150)) for name in ("a", "b")]
+    reader.start()
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(60)
+    stop.set()
+    reader.join(30)
+    assert [w.exitcode for w in writers] == [0, 0] and reader.exitcode == 0
+    assert errors.empty(), errors.get()
+    assert integrity(tmp_path / "cache.sqlite") == "ok"
+    assert GenerationCache(cache).count() == 150 + 2 * 450
+
+
+def test_two_audits_sharing_one_cache(tmp_path: Path) -> None:
+    cache = str(tmp_path / "shared.sqlite")
+    runs = [CTX.Process(target=_audit, args=(cache, str(tmp_path / f"run{seed}"), seed)) for seed in (0, 1)]
+    for r in runs:
+        r.start()
+    for r in runs:
+        r.join(120)
+    assert [r.exitcode for r in runs] == [0, 0]
+    assert integrity(tmp_path / "shared.sqlite") == "ok"
+    alone = tmp_path / "alone.sqlite"
+    for seed in (0, 1):
+        _audit(str(alone), str(tmp_path / f"alone{seed}"), seed)
+        ours = (tmp_path / f"run{seed}" / "results.jsonl").read_text()
+        assert ours == (tmp_path / f"alone{seed}" / "results.jsonl").read_text()
+    with sqlite3.connect(alone) as a, sqlite3.connect(tmp_path / "shared.sqlite") as s:
+        keys = lambda db: {k for (k,) in db.execute("SELECT key FROM generations")}  # noqa: E731
+        assert keys(s) == keys(a) and len(keys(a)) > 75
