@@ -5,7 +5,7 @@ import pytest
 
 from sincere import audit, items
 from sincere.conditions import PUSHBACK
-from sincere.engines.base import Conversation, Engine, GenParams, Generation
+from sincere.engines.base import Conversation, Engine, Generation, GenParams
 from sincere.engines.cache import CachedEngine, GenerationCache
 from sincere.errors import SincereError
 

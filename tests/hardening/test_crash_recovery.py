@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.hardening import crash
 
 # 1 kill here (CPU budget: each start is ~7 s; the benchmark does 10): once the cache holds 8 of 20 generations

@@ -1,4 +1,8 @@
-"""Local generation with transformers: length-sorted left-padded batches, bf16 where it pays.
+"""Local generation with transformers: length-sorted batches, bf16 where it pays.
+
+Llama-style models run through a lean decode loop (`sincere.engines.decode`: packed prefill,
+a shared prompt prefix computed once, an in-place KV cache); other models go through
+`model.generate` on left-padded batches.
 
 The engine keeps `model` and `tokenizer` public so that other parts of sincere (warmth scoring,
 activation monitoring, steering hooks) can reuse the loaded weights.
@@ -97,6 +101,7 @@ class HFEngine(Engine):
         self.dtype = pick_dtype(self.device, dtype)
         self.batch_size = batch_size
         self.model, self.tokenizer = load_causal_lm(self.path, self.device, self.dtype)
+        self._decoder: Any = None  # the lean decode loop (sincere.engines.decode), made on first use
         self.fingerprint = fingerprint_of(self.path)
         if self.path != name and not Path(name).is_dir():
             self.fingerprint = f"{name}:{self.fingerprint}"
@@ -137,6 +142,27 @@ class HFEngine(Engine):
             yield from zip(group, texts, strict=True)
 
     def _generate_batch(self, prompts: list[list[int]], params: GenParams) -> list[Generation]:
+        decoder = self._lean_decoder(max(len(p) for p in prompts) + params.max_new_tokens)
+        if decoder is not None:
+            rows = decoder.generate(prompts, params)
+        else:
+            rows = self._generate_with_hf(prompts, params)
+        return [self._decode(row) for row in rows]
+
+    def _lean_decoder(self, total_length: int) -> Any:
+        """The lean decode loop when it supports this model and length, else None (use generate)."""
+        try:
+            from sincere.engines import decode
+        except ImportError:  # a transformers without the cache classes the loop builds on
+            return None
+        if not decode.supports(self.model, total_length):
+            return None
+        if self._decoder is None:
+            self._decoder = decode.Decoder(self.model, self.stop_ids())
+        return self._decoder
+
+    def _generate_with_hf(self, prompts: list[list[int]], params: GenParams) -> list[list[int]]:
+        """`model.generate` on one left-padded batch: for models the lean loop does not support."""
         import torch
 
         pad = self.tokenizer.pad_token_id
@@ -161,7 +187,7 @@ class HFEngine(Engine):
                 eos_token_id=self.stop_ids(),
                 **options,
             )
-        return [self._decode(row) for row in out[:, width:].tolist()]
+        return out[:, width:].tolist()
 
     def stop_ids(self) -> list[int]:
         """Token ids that end a reply: the tokenizer's EOS and the generation config's."""
