@@ -7,6 +7,7 @@ cache, so an interrupted audit resumes where it stopped and gives identical resu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -47,6 +48,8 @@ class AuditConfig:
     warmth: str | None = "smollm2-135m"
     warmth_frames: int = 2
     n_boot: int = 2000
+    vectors: str | None = None
+    steer: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def params(self) -> GenParams:
@@ -177,7 +180,17 @@ def statistics(rows: list[dict[str, Any]], n_boot: int, seed: int) -> dict[str, 
             rows, key="item_id", condition="condition", baseline=baseline, outcome="error"
         ),
         "sycophancy_tests": _sycophancy_tests(rows),
+        "projection": _projection_statistics(rows, n_boot, seed),
     }
+
+
+def _projection_statistics(rows: list[dict[str, Any]], n_boot: int, seed: int) -> dict[str, Any] | None:
+    """How well trait projections predict graded behaviour (only when the audit ran with vectors)."""
+    if not any("projection" in row for row in rows):
+        return None
+    from sincere.vectors import projection_statistics
+
+    return projection_statistics(rows, n_boot, seed)
 
 
 def _sycophancy_tests(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -211,8 +224,18 @@ def run(
     judge = load_engine(config.judge) if config.judge and scorers is None else None
     scorers = list(scorers) if scorers is not None else default_scorers(config, judge)
     started = time.time()
-    pairs = generate_samples(the_plan, engine, config)
+    steering: Any = contextlib.nullcontext()
+    if config.steer:
+        from sincere.vectors import steer_engine
+
+        steering = steer_engine(engine, config.steer)  # steered replies get their own cache entries
+    with steering:
+        pairs = generate_samples(the_plan, engine, config)
     rows = [result_row(s, g, sc) for (s, g), sc in zip(pairs, score_samples(pairs, scorers), strict=True)]
+    if config.vectors:
+        from sincere.vectors import annotate_rows, load
+
+        annotate_rows(rows, engine, load(config.vectors))
     summary = {
         "config": asdict(config),
         "model_fingerprint": engine.fingerprint,

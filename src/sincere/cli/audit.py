@@ -28,6 +28,9 @@ def audit(
     columns: str = typer.Option(None, "--columns", help="Column map for JSONL/CSV/HF suites, e.g. question=q."),
     warmth: str = typer.Option("smollm2-135m", "--warmth-model", help="Scoring LM for warmth ('none' to skip)."),
     warmth_frames: int = typer.Option(2, "--warmth-frames", min=1, max=4, help="Warm and cold frames each."),
+    vectors: Path = typer.Option(None, "--vectors", help="Trait vectors (sincere vectors extract): add "
+                                 "each response's projection and how well it predicts the graded behaviour."),
+    steer: str = typer.Option(None, "--steer", help="Steer generation along a direction: FILE:LAYER:COEF."),
     out_dir: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<model>-<suite>-<seed>)."),
     max_new_tokens: int = typer.Option(128, "--max-new-tokens", min=1),
     temperature: float = options.TEMPERATURE,
@@ -44,13 +47,22 @@ def audit(
         max_new_tokens=max_new_tokens, temperature=temperature, system=system, columns=columns,
         statements=str(statements) if statements else None, judge=judge,
         warmth=None if warmth == "none" else warmth, warmth_frames=warmth_frames,
+        vectors=str(vectors) if vectors else None, steer=steer,
     )
+    if steer:
+        from sincere.vectors.spec import SteerSpec
+
+        SteerSpec.parse(steer)
     audit_mod.plan(config)  # fail fast on a bad suite or condition, before loading a model
     out_dir = out_dir or Path("runs") / _slug(f"{model}-{suite}-{seed}")
     summary = audit_mod.run(
         config, out_dir, engine_factory=lambda: load_engine(model, cache=not no_cache, batch_size=batch_size)
     )
     print_summary(summary)
+    if summary["statistics"].get("projection"):
+        from sincere.cli.vectors import print_check
+
+        print_check(summary["statistics"]["projection"])
     out.print(f"\nResults in {out_dir}/ (results.jsonl, summary.json, report.html)")
 
 

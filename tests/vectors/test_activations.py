@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from sincere.errors import SincereError
+from sincere.vectors.activations import collect, encode
+from sincere.vectors.monitor import project
+from sincere.vectors.store import TraitVectors
+from tests.vectors.conftest import chat
+
+PROMPTS = [chat("What is the capital of Australia?"), chat("Water boils at what temperature?"), chat("Are you sure?")]
+REPLIES = ["Canberra is the capital, not Sydney.", "One hundred degrees.", ""]
+
+
+def reference(model, tokenizer, prompt, reply, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Response mean and last prompt token at `layer`, from output_hidden_states on one unpadded row."""
+    ids, start = encode(tokenizer, prompt, reply)
+    with torch.no_grad():
+        states = model(input_ids=torch.tensor([ids]), output_hidden_states=True).hidden_states[layer + 1][0]
+    return states[start:].mean(0), states[start - 1]
+
+
+def test_collect_matches_output_hidden_states(tiny) -> None:
+    model, tokenizer = tiny
+    found = collect(model, tokenizer, PROMPTS, REPLIES, layers=[0], batch_tokens=64)
+    assert found.response.shape == (3, 1, 32) and found.layers == (0,)
+    for row in range(2):
+        mean, last = reference(model, tokenizer, PROMPTS[row], REPLIES[row], 0)
+        assert torch.allclose(found.at(0)[row], mean, atol=1e-5)
+        assert torch.allclose(found.at(0, "prompt_last")[row], last, atol=1e-5)
+    assert torch.isnan(found.at(0)[2]).all()  # an empty reply has no response mean
+    with pytest.raises(SincereError, match="not captured"):
+        found.at(1)
+
+
+def test_collect_rejects_bad_layers(tiny) -> None:
+    model, tokenizer = tiny
+    with pytest.raises(SincereError, match="out of range"):
+        collect(model, tokenizer, PROMPTS, REPLIES, layers=[5])
+
+
+def test_project_is_the_dot_product_with_the_unit_direction(tiny) -> None:
+    model, tokenizer = tiny
+    directions = torch.randn(2, 32, generator=torch.Generator().manual_seed(0))
+    vectors = TraitVectors("sycophancy", directions, layer=0)
+    found = project(model, tokenizer, PROMPTS, REPLIES, vectors)
+    unit = directions[0] / directions[0].norm()
+    mean, last = reference(model, tokenizer, PROMPTS[0], REPLIES[0], 0)
+    assert found[0].response == pytest.approx(float(mean @ unit), abs=1e-4)
+    assert found[0].prompt_last == pytest.approx(float(last @ unit), abs=1e-4)
+    assert found[2].response is None and math.isfinite(found[2].prompt_last)
+    at_one = project(model, tokenizer, PROMPTS[:1], REPLIES[:1], vectors, layer=1)[0]
+    assert at_one.response != pytest.approx(found[0].response)
+
+
+def test_vectors_must_fit_the_model(tiny) -> None:
+    model, tokenizer = tiny
+    with pytest.raises(SincereError, match="extract them for this model"):
+        project(model, tokenizer, PROMPTS, REPLIES, TraitVectors("warmth", torch.ones(3, 32), 0))

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from sincere.errors import SincereError
+from sincere.vectors.onpolicy import OwnReplies, choose, cross_validate, direction, folds_of
+
+
+def synthetic(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, list[str], OwnReplies]:
+    """Templates separate along u at every layer; the model's own labels follow v at layer 2 only."""
+    g = torch.Generator().manual_seed(seed)
+    u, v = torch.zeros(8), torch.zeros(8)
+    u[0], v[1] = 1.0, 1.0
+    ids = [f"item-{i}" for i in range(40)]
+    positive = torch.randn(40, 3, 8, generator=g) + 3 * u
+    negative = torch.randn(40, 3, 8, generator=g)
+    labels = np.array([i % 2 == 0 for i in range(40)])
+    own = torch.randn(40, 3, 8, generator=g)
+    own[torch.from_numpy(labels), 2] += 3 * v
+    return positive, negative, ids, OwnReplies(ids, own, labels)
+
+
+def test_cross_validation_finds_the_layer_of_the_models_own_behaviour() -> None:
+    positive, negative, ids, own = synthetic()
+    cv = cross_validate(positive, negative, ids, own, folds=4)
+    assert set(cv) == {"templates", "own", "both"} and all(len(v) == 3 for v in cv.values())
+    source, layer, value = choose(cv)
+    assert (source, layer) == ("own", 2) and value > 0.9
+    assert cv["templates"][2] < 0.8
+
+
+def test_direction_sources_and_folds() -> None:
+    positive, negative, _, own = synthetic()
+    assert torch.allclose(direction("templates", positive, negative, own.states, own.labels),
+                          positive.mean(0) - negative.mean(0))
+    with pytest.raises(SincereError, match="unknown direction source"):
+        direction("mixed", positive, negative, own.states, own.labels)
+    folds = folds_of([f"item-{i}" for i in range(100)], 4, 0)
+    assert set(folds) == {0, 1, 2, 3}
+    assert (folds == folds_of([f"item-{i}" for i in range(100)], 4, 0)).all()
+    with pytest.raises(SincereError, match="one label"):
+        choose({"own": [None, None]})
