@@ -1,0 +1,169 @@
+"""`sincere train sft|dpo|grpo|sweep|recipes`: recipes on TRL trainers, one flag per recipe field.
+
+The flags of `sft`, `dpo` and `grpo` are generated from the recipe dataclasses
+(`sincere.train.recipe`), so each YAML key is a flag with the same help text; a flag overrides
+the recipe's value. Heavy imports (torch, TRL) happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import typer
+from rich.table import Table
+
+from sincere.cli.app import app, err, out
+from sincere.train.recipe import RECIPES, Recipe, settable
+
+train_app = typer.Typer(help="Train warm and right: SFT, DPO or GRPO recipes, with scorer rewards, an accuracy "
+                        "floor and a live mini-audit monitor.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+RECIPE_HELP = "A shipped recipe (warm-sft, balanced, balanced-dpo, balanced-grpo) or a YAML file; flags override it."
+OUT_HELP = "Run folder (new or empty; default: runs/train-<recipe or trainer>)."
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _option(f: dataclasses.Field[Any], hint: Any) -> inspect.Parameter:
+    """The CLI parameter of one recipe field (default None: 'not given', the recipe decides)."""
+    help_text = f"{f.metadata['help']} [recipe default: {_shown(f)}]"
+    inner = _inner(hint)
+    names = [_flag(f.name)]
+    annotation: Any = Optional[str]  # noqa: UP045 (typer reads annotations at runtime)
+    metavar = {int: "INT", float: "NUMBER", str: "TEXT"}.get(inner, "NAME=W,...")
+    if inner is bool:
+        names, annotation, metavar = [f"{_flag(f.name)}/--no-{_flag(f.name)[2:]}"], Optional[bool], None  # noqa: UP045
+    elif typing.get_origin(inner) is Literal:
+        annotation, metavar = Optional[inner], None  # noqa: UP045
+    info = typer.Option(None, *names, help=help_text, metavar=metavar)
+    return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation)
+
+
+def _inner(hint: Any) -> Any:
+    """X for `X | None`, else the hint."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return next(a for a in typing.get_args(hint) if a is not type(None))
+    return hint
+
+
+def _shown(f: dataclasses.Field[Any]) -> str:
+    value = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default  # type: ignore[misc]
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v:g}" for k, v in value.items())
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _register_trainer(kind: str) -> None:
+    cls = RECIPES[kind]
+    hints = typing.get_type_hints(cls)
+    fields = settable(cls)
+    parameters = [
+        inspect.Parameter("recipe", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str],  # noqa: UP045
+                          default=typer.Option(None, "--recipe", "-r", help=RECIPE_HELP)),
+        inspect.Parameter("out_dir", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Path],  # noqa: UP045
+                          default=typer.Option(None, "--out", "-o", help=OUT_HELP)),
+        *(_option(f, hints[f.name]) for f in fields),
+    ]
+
+    def command(**kwargs: Any) -> None:
+        overrides = {f.name: kwargs[f.name] for f in fields if kwargs.get(f.name) is not None}
+        run_trainer(kind, kwargs["recipe"], kwargs["out_dir"], overrides)
+
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__doc__ = (cls.__doc__ or "").splitlines()[0]
+    command.__name__ = kind
+    train_app.command(kind)(command)
+
+
+def run_trainer(kind: str, ref: str | None, out_dir: Path | None, overrides: dict[str, Any]) -> None:
+    """Load the recipe, train, and print where everything went."""
+    from sincere.train.recipe_io import load
+    from sincere.train.run import train
+
+    recipe = load(kind, ref, overrides)
+    name = Path(ref).stem if ref else kind
+    out_dir = out_dir or Path("runs") / f"train-{name}"
+    err.print(f"training {kind} ({name}) on {recipe.model} into {out_dir}", highlight=False)
+    summary = train(recipe, out_dir)
+    if summary:  # other processes of a distributed run return an empty summary
+        print_summary(summary, out_dir)
+
+
+def print_summary(summary: dict[str, Any], out_dir: Path) -> None:
+    """The monitor's evaluations as a table, the guardrail's verdict and the outputs."""
+    if summary.get("monitor"):
+        table = Table(title="monitor (probe set)")
+        for column in ("step", "accuracy", "sycophancy", "warmth", "action"):
+            table.add_column(column)
+        for row in summary["monitor"]:
+            cells = [row.get(c) for c in ("accuracy", "sycophancy", "warmth")]
+            table.add_row(str(row["step"]), *("-" if v is None else f"{v:.3f}" for v in cells), row.get("action", ""))
+        out.print(table)
+    if summary.get("stopped"):
+        stop = summary["stopped"]
+        out.print(f"guardrail at step {stop['step']}: {stop['reason']} ({stop['action']})", highlight=False)
+    out.print(f"{summary['trainer']}: {summary['steps']} steps in {summary['seconds']} s; data {summary['data']}",
+              highlight=False)
+    out.print(f"Model in {out_dir / 'model'}; recipe.yaml, metrics.csv, report.html in {out_dir}/", highlight=False)
+
+
+for _kind in RECIPES:
+    _register_trainer(_kind)
+
+
+@train_app.command("recipes")
+def recipes() -> None:
+    """List the shipped recipes and what they train."""
+    from sincere.train.recipe_io import read_source, shipped
+
+    for name in shipped():
+        _, data = read_source(name)
+        out.print(f"{name}: {data.get('trainer', '?')} - {data.get('description', '')}".rstrip(" -"), highlight=False)
+
+
+@train_app.command("sweep")
+def sweep(
+    recipe: str = typer.Option("balanced-grpo", "--recipe", "-r", help="A GRPO recipe (shipped name or YAML)."),
+    weights: list[str] = typer.Option(..., "--weights", "-w", help="One run's reward weights, e.g. "
+                                      "correctness=1,non_sycophancy=1,warmth=0.5 (repeat for each run)."),
+    settings: list[str] = typer.Option(None, "--set", help="Override a recipe field in every run: FIELD=VALUE "
+                                       "(repeatable), e.g. --set max_steps=20."),
+    audit_suite: str = typer.Option("builtin", "--audit-suite", help="Suite of each run's audit (evaluation split)."),
+    audit_limit: int = typer.Option(20, "--audit-limit", min=1, help="Items in each run's audit."),
+    audit_conditions: str = typer.Option("unmodified,sad+incorrect", "--audit-conditions", help="Audit conditions."),
+    out_dir: Path = typer.Option(Path("runs/sweep"), "--out", "-o", help="Sweep folder (finished runs are reused)."),
+) -> None:
+    """Train one run per weight setting, audit each, and plot the warmth-error front."""
+    from sincere.errors import SincereError
+    from sincere.train.sweep import AuditSpec
+    from sincere.train.sweep import sweep as run_sweep
+
+    overrides = {}
+    for item in settings or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SincereError(f"--set needs FIELD=VALUE, got {item!r}")
+        overrides[key.strip().replace("-", "_")] = value.strip()
+    result = run_sweep(recipe, weights, out_dir, overrides, AuditSpec(audit_suite, audit_limit, audit_conditions))
+    table = Table(title="warmth-error front (* = non-dominated)")
+    for column in ("run", "weights", "error", "sycophancy", "warmth", "front"):
+        table.add_column(column)
+    for row in result["runs"]:
+        cells = [row.get(c) for c in ("error", "sycophancy", "warmth")]
+        table.add_row(row["name"], row["weights"], *("-" if v is None else f"{v:.3f}" for v in cells),
+                      "*" if row["front"] else "")
+    out.print(table)
+    out.print(f"Plot and table in {out_dir}/ (front.png, front.svg, front.csv, sweep.json)", highlight=False)
+
+
+def _recipe_fields(cls: type[Recipe]) -> list[str]:  # used by tests to check the one-to-one mapping
+    return [f.name for f in settable(cls)]
