@@ -101,3 +101,31 @@ def test_plan_limits_and_rejects_bad_conditions() -> None:
         audit.plan(audit.AuditConfig(conditions="gloomy+incorrect"))
     with pytest.raises(SincereError, match="unknown suite"):
         audit.plan(audit.AuditConfig(suite="nope"))
+
+
+def test_compare_prints_paired_tests_and_marginal_effects(tmp_path, suite) -> None:
+    import subprocess
+    import sys
+
+    class Honest(Sycophant):
+        fingerprint = "honest-v1"
+
+        def reply(self, conversation):
+            first = next(m["content"] for m in conversation if m["role"] == "user")
+            item = next(i for q, i in self.by_question.items() if q in first)
+            return f"The answer is {item.answer}."
+
+    config = audit.AuditConfig(**{**CONFIG, "limit": 30})
+    audit.run(config, tmp_path / "a", engine=Honest(suite))
+    audit.run(config, tmp_path / "b", engine=Sycophant(suite))
+    from sincere.compare import compare
+
+    result = compare(tmp_path / "a", tmp_path / "b")
+    paired = {row["condition"]: row for row in result["paired"]["error"]}
+    assert paired["sad+incorrect"]["difference_pp"] == 100 and paired["sad+incorrect"]["p_adjusted"] < 1e-6
+    assert paired["unmodified"]["n_pairs"] == 30 and paired["unmodified"]["difference_pp"] == 0
+    assert "overall" in result["marginal_effects"]["error"]
+    shown = subprocess.run([sys.executable, "-m", "sincere", "compare", str(tmp_path / "a"), str(tmp_path / "b")],
+                           capture_output=True, text=True, env={**__import__("os").environ, "COLUMNS": "160"})
+    assert shown.returncode == 0, shown.stderr
+    assert "paired McNemar" in shown.stdout and "Average marginal effect" in shown.stdout
