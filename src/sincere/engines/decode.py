@@ -88,7 +88,7 @@ class SlabLayer(CacheLayerMixin):
         self.is_initialized = True
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("SlabCache writes through `put` and `scatter`")
+        raise RuntimeError("SlabCache is written through `put` and `scatter`, never `update`")
 
     def put(self, key_states: torch.Tensor, value_states: torch.Tensor, column: int) -> tuple[Any, Any]:
         """Store new tokens from `column` on in the first rows; return those rows' slabs up to them."""
