@@ -142,7 +142,17 @@ def train(recipe: Recipe, out_dir: str | Path, *, evaluator: Any = None,
     started = time.time()
     trainer.train()
     summary = _finish(recipe, trainer, monitor, built, out_dir, path, time.time() - started)
+    _end_distributed()
     return summary
+
+
+def _end_distributed() -> None:
+    """Wait for every process, then close the process group (left open, gloo may abort a process at exit)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def _scorers(recipe: Recipe) -> dict[str, Any]:
