@@ -67,8 +67,12 @@ def machine_facts(engine: HFEngine) -> dict[str, Any]:
 
 
 def time_engine(engine: HFEngine, chats: list, params: GenParams, repeat: int) -> tuple[float, int, list]:
-    """Best seconds of `repeat` runs and generated tokens for the engine on all chats, after a warm-up."""
-    engine.generate(chats[:8], GenParams(max_new_tokens=4))
+    """Best seconds of `repeat` runs and generated tokens for the engine on all chats, after a warm-up.
+
+    The warm-up is the same chats with 2 new tokens: it builds the kernels for this job's matmul
+    shapes (oneDNN builds one per shape), as a long run does in its first batch.
+    """
+    engine.generate(chats, GenParams(max_new_tokens=2))
     seconds = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -121,7 +125,7 @@ def matmul_throughput(
         x = torch.randn(rows, fan_in, dtype=dtype, device=device)
         w = torch.randn(fan_out, fan_in, dtype=dtype, device=device)
         flops = 2.0 * rows * fan_in * fan_out
-        repeats = max(3, int(2e9 / flops))
+        repeats = max(3, int(1e10 / flops))
         seconds = _best_time(lambda x=x, w=w: torch.nn.functional.linear(x, w), repeats, device)
         best = max(best, flops / seconds / 1e9)
         total_flops += flops * count
@@ -129,7 +133,7 @@ def matmul_throughput(
     return best, total_flops / total_seconds / 1e9
 
 
-def _best_time(fn: Any, repeats: int, device: str, rounds: int = 3) -> float:
+def _best_time(fn: Any, repeats: int, device: str, rounds: int = 5) -> float:
     """Best per-call seconds of `fn` over a few rounds (after one warm-up call)."""
     fn()
     best = float("inf")
