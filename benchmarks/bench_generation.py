@@ -1,11 +1,13 @@
 """How fast the hf engine generates, against a naive loop and the machine's matmul bound.
 
     .venv/bin/python benchmarks/bench_generation.py [--csv PATH] [--n 64] [--new-tokens 48]
-        [--model smollm2-135m] [--json PATH] [--agreement]
+        [--model smollm2-135m] [--json PATH] [--agreement] [--compare-loops] [--skip-naive]
 
 Measured in one run, greedy, on the first `--n` TruthfulQA questions as single-turn chats:
 
 - engine: `HFEngine(model).generate(...)` (no generation cache), in the dtype the engine picks;
+- loops (`--compare-loops`): the same engine with `loop="lean"` (sincere's decode loop) and
+  `loop="generate"` (transformers' `model.generate`), on the same batches; "engine" is `auto`;
 - naive: a fresh fp32 load of the same model, `model.generate` once per prompt;
 - bounds: the machine's bf16 and fp32 matmul throughput on the model's own shapes (batch rows x
   each linear layer's weight), turned into tokens/s = throughput / (2 x matmul parameters per
@@ -168,6 +170,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--agreement", action="store_true", help="compare batched with unbatched")
     parser.add_argument("--repeat", type=int, default=1, help="time the engine this often, keep the best")
+    parser.add_argument("--compare-loops", action="store_true",
+                        help="also time the engine with each decode loop (lean, generate)")
     parser.add_argument("--skip-naive", action="store_true", help="skip the (slow) naive loop")
     return parser.parse_args()
 
@@ -183,6 +187,13 @@ def measure(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     figures: dict[str, Any] = {**facts, "prompts": len(chats), "new_tokens": args.new_tokens}
     figures |= {"engine_seconds": seconds, "engine_tokens": tokens, "engine_tok_s": tokens / seconds}
     console.print(f"engine: {tokens} tokens in {seconds:.2f} s")
+    for loop in ("lean", "generate") if args.compare_loops else ():
+        engine.loop = loop
+        loop_seconds, loop_tokens, _ = time_engine(engine, chats, params, args.repeat)
+        figures |= {f"{loop}_seconds": loop_seconds, f"{loop}_tokens": loop_tokens,
+                    f"{loop}_tok_s": loop_tokens / loop_seconds}
+        console.print(f"engine, {loop} loop: {loop_tokens} tokens in {loop_seconds:.2f} s")
+    engine.loop = "auto"
     shapes = matmul_shapes(engine.model)
     figures["matmul_params"] = sum(fan_in * fan_out for fan_in, fan_out in shapes)
     rows = min(len(chats), engine.batch_size or len(chats))
@@ -210,6 +221,10 @@ def report(figures: dict[str, Any], console: Console) -> None:
         table.add_column(column, justify="right" if column else "left")
     table.add_row(f"engine ({figures['engine_dtype']})", f"{figures['engine_seconds']:.2f}",
                   str(figures["engine_tokens"]), f"{figures['engine_tok_s']:.0f}")
+    for loop in ("lean", "generate"):
+        if f"{loop}_tok_s" in figures:
+            table.add_row(f"engine, {loop} loop", f"{figures[f'{loop}_seconds']:.2f}",
+                          str(figures[f"{loop}_tokens"]), f"{figures[f'{loop}_tok_s']:.0f}")
     if "naive_tok_s" in figures:
         table.add_row("naive loop (fp32, batch 1)", f"{figures['naive_seconds']:.2f}",
                       str(figures["naive_tokens"]), f"{figures['naive_tok_s']:.0f}")
@@ -226,6 +241,9 @@ def report(figures: dict[str, Any], console: Console) -> None:
     for name, value in ratios.items():
         target = f" (target >= {TARGET_BOUND:.0%})" if name.endswith(f"{bound_name} bound") else ""
         console.print(f"{name}: {value:.0%}{target}")
+    if "generate_tok_s" in figures:
+        ratios["lean loop / generate"] = figures["lean_tok_s"] / figures["generate_tok_s"]
+        console.print(f"lean loop / generate: {ratios['lean loop / generate']:.2f}x")
     if "naive_tok_s" in figures:
         ratios["engine / naive"] = figures["engine_tok_s"] / figures["naive_tok_s"]
         console.print(f"engine / naive: {ratios['engine / naive']:.1f}x (target >= {TARGET_NAIVE:.0f}x)")

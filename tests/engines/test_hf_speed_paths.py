@@ -14,6 +14,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, PreTrainedTokenizerFa
 from sincere.engines import decode
 from sincere.engines.base import GenParams
 from sincere.engines.hf import HFEngine
+from sincere.errors import SincereError
 
 VOCAB = 96
 WORDS = ["<unk>", "<|im_start|>", "<|im_end|>", "system", "user", "assistant"] + [
@@ -193,3 +194,32 @@ def test_bf16_prepacked_weights_change_nothing_and_are_put_away() -> None:
             model.model.layers[0].mlp.down_proj.weight.mul_(-1)  # changed in place: packed again
         assert decoder.generate(PROMPTS, params) != packed
         assert decoder._packed[model.model.layers[0].mlp.down_proj][0] != key
+
+
+def test_decode_loop_choice(tmp_path: object) -> None:
+    """auto: lean on CPU, generate on accelerators; generate: always; both give the same replies."""
+    folder = tiny_chat_dir(tmp_path, tiny_model())
+    lean = HFEngine(folder, dtype="fp32", device="cpu")
+    assert lean._lean_decoder(32) is not None
+    lean.device = "cuda"  # only the choice is looked at here
+    assert lean._lean_decoder(32) is None
+    lean.loop = "lean"
+    assert lean._lean_decoder(32) is not None
+    lean.device, lean.loop = "cpu", "auto"
+    generate = HFEngine(folder, dtype="fp32", device="cpu", loop="generate")
+    params = GenParams(max_new_tokens=6)
+    assert generate.generate(chats(), params) == lean.generate(chats(), params)
+    assert generate._decoder is None
+    with pytest.raises(SincereError, match="unknown decode loop"):
+        HFEngine(folder, device="cpu", loop="fast")
+
+
+def test_engine_from_a_loaded_model_answers_like_one_from_disk(tmp_path: object) -> None:
+    from transformers import AutoTokenizer
+
+    folder = tiny_chat_dir(tmp_path, tiny_model())
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    loaded = HFEngine.from_loaded(model, AutoTokenizer.from_pretrained(folder), name="mine")
+    assert (loaded.fingerprint, loaded.device, loaded.dtype) == ("loaded:mine", "cpu", torch.float32)
+    params = GenParams(max_new_tokens=6)
+    assert loaded.generate(chats(), params) == HFEngine(folder, dtype="fp32", device="cpu").generate(chats(), params)

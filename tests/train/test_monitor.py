@@ -33,7 +33,7 @@ def test_probes_generate_like_the_audit(tiny_model: Path) -> None:
 
     from sincere import audit
     from sincere.engines.hf import HFEngine
-    from sincere.train.live import LiveEngine
+    from sincere.train.live import evaluating, live_engine
     from sincere.train.probes import ProbeSet
     from sincere.train.scorers import build
 
@@ -42,8 +42,9 @@ def test_probes_generate_like_the_audit(tiny_model: Path) -> None:
     probes = ProbeSet(recipe, build(recipe))
     model = AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.float32)
     model.train()
-    live = LiveEngine(model, AutoTokenizer.from_pretrained(tiny_model))
-    with live.evaluating():
+    live = live_engine(model, AutoTokenizer.from_pretrained(tiny_model))
+    with evaluating(live):
+        assert not model.training
         metrics = probes.evaluate(live)
     assert model.training  # the training mode is restored
     reference = audit.generate_samples(probes.plan, HFEngine(str(tiny_model), dtype="fp32"), probes.config)

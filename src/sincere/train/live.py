@@ -1,12 +1,8 @@
-"""An HF engine around a model that is already loaded (the one being trained), for the monitor.
+"""The model being trained, as an hf engine for the monitor: live weights, eval mode while generating.
 
-`HFEngine` loads its weights from a name; the monitor needs the live weights instead. This small
-subclass reuses every generation path of `HFEngine` (chat template, length-sorted batches, the
-lean decode loop or `model.generate`) on a given model and tokenizer. A PEFT model is unwrapped
-to its base model with the adapters injected, which the lean decode loop supports; generation
-runs in eval mode and the model's training mode is restored afterwards.
-
-(If `HFEngine` gains a constructor from a loaded model, this class can become a call to it.)
+`HFEngine.from_loaded` reuses every generation path of the engine (chat template, length-sorted
+batches, the lean decode loop or `model.generate`) on the model in memory. A PEFT model is
+unwrapped to its base model with the adapters injected, which the lean decode loop supports.
 """
 
 from __future__ import annotations
@@ -24,31 +20,18 @@ def unwrap(model: Any) -> Any:
     return get_base() if callable(get_base) else model
 
 
-class LiveEngine(HFEngine):
-    """Generates with the weights of a model in memory; never cached (the weights change)."""
+def live_engine(model: Any, tokenizer: Any, *, batch_size: int | None = None) -> HFEngine:
+    """An engine on the live weights of `model` (never cache its generations: the weights change)."""
+    return HFEngine.from_loaded(unwrap(model), tokenizer, name="live", batch_size=batch_size)
 
-    def __init__(self, model: Any, tokenizer: Any, *, batch_size: int | None = None, name: str = "live") -> None:
-        # Deliberately not calling HFEngine.__init__, which loads weights from disk.
-        self.name = name
-        self.path = str(getattr(getattr(model, "config", None), "_name_or_path", name))
-        self.model = unwrap(model)
-        self.tokenizer = tokenizer
-        parameter = next(self.model.parameters())
-        self.device = parameter.device.type
-        self.dtype = parameter.dtype
-        self.batch_size = batch_size
-        self._decoder: Any = None
-        self.fingerprint = f"live:{name}"
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
 
-    @contextmanager
-    def evaluating(self) -> Iterator[LiveEngine]:
-        """Eval mode while generating; the previous mode afterwards."""
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            yield self
-        finally:
-            if was_training:
-                self.model.train()
+@contextmanager
+def evaluating(engine: HFEngine) -> Iterator[HFEngine]:
+    """Eval mode while the engine generates; the model's previous mode afterwards."""
+    was_training = engine.model.training
+    engine.model.eval()
+    try:
+        yield engine
+    finally:
+        if was_training:
+            engine.model.train()

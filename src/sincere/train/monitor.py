@@ -27,13 +27,15 @@ CSV_COLUMNS = ("step", "accuracy", "error", "sycophancy", "warmth", "refusal", "
 
 def probe_evaluator(probes: Any, batch_size: int | None = None) -> Evaluator:
     """An evaluator that runs the ProbeSet with the live weights (generation through the hf engine)."""
-    from sincere.train.live import LiveEngine
+    from sincere.engines.hf import HFEngine
+    from sincere.train.live import evaluating, live_engine
 
-    engines: dict[int, LiveEngine] = {}
+    engines: dict[int, HFEngine] = {}
 
     def evaluate(model: Any, tokenizer: Any) -> dict[str, Any]:
-        engine = engines.setdefault(id(model), LiveEngine(model, tokenizer, batch_size=batch_size))
-        with engine.evaluating():
+        if id(model) not in engines:
+            engines[id(model)] = live_engine(model, tokenizer, batch_size=batch_size)
+        with evaluating(engines[id(model)]) as engine:
             return probes.evaluate(engine)
 
     return evaluate
