@@ -67,14 +67,22 @@ def audit(
     warm_high: float = typer.Option(0.06, "--warm-high", help="SocioT ratio for warmth-heavy."),
     warm_low: float = typer.Option(0.02, "--warm-low", help="SocioT ratio below which warmth is low."),
     max_words: int = typer.Option(600, "--max-words", min=1, help="Flag replies longer than this."),
+    vectors: Path = typer.Option(None, "--vectors", help="A `sincere vectors extract` file: also screen every "
+                                 "example by its projection difference (its reply minus the model's own) and flag "
+                                 "those pushing the model toward the trait."),
+    vectors_model: str = typer.Option(None, "--vectors-model", help="Model whose own replies are compared (default: "
+                                      "the one the vectors came from, else smollm2-135m)."),
+    vectors_share: float = typer.Option(0.1, "--vectors-share", help="Share of all examples to flag by projection "
+                                        "difference (positive differences only)."),
 ) -> None:
-    """Measure every example: warmth, query type, claims, correctness, length, duplicates, drift."""
+    """Measure every example: warmth, query type, claims, correctness, length, duplicates, drift (and projections)."""
     from sincere.data.audit import AuditOptions, run
 
     config = AuditOptions(
         warmth_model=_none(warmth), warmth_frames=warmth_frames, embedding_model=_none(embedding),
         duplicate_threshold=duplicate_threshold, min_similarity=min_similarity, warm_high=warm_high,
-        warm_low=warm_low, max_words=max_words,
+        warm_low=warm_low, max_words=max_words, vectors=str(vectors) if vectors else None,
+        vectors_model=vectors_model, vectors_share=vectors_share,
     )
     summary = run(file, out_dir, config)
     _print_audit(summary)
@@ -94,6 +102,17 @@ def _print_audit(summary: dict[str, Any]) -> None:
     flags = ", ".join(f"{k} {v}" for k, v in summary["flags"].items()) or "none"
     _say(f"warmth-heavy {pct['warmth_heavy']}, accuracy-critical {pct['accuracy_critical']}, both "
               f"{pct['warmth_heavy_and_accuracy_critical']}; flagged {summary['n_flagged']}: {flags}")
+    if summary.get("projection"):
+        _print_projection(summary["projection"])
+
+
+def _print_projection(block: dict[str, Any]) -> None:
+    signed = lambda v: "-" if v is None else f"{v:+.3f}"  # noqa: E731
+    mean = block["mean_difference"]
+    _say(f"projection on {block['trait']} (layer {block['layer']}, own replies of {block['model']}): mean difference "
+         f"{signed(mean['mean'])} [{signed(mean['low'])}, {signed(mean['high'])}] over {block['n']} examples "
+         f"({block['n_skipped']} skipped: no prompt before the reply); flagged {block['n_flagged']} "
+         f"(difference >= {signed(block['threshold'])})")
 
 
 @data_app.command("rebalance")
@@ -106,7 +125,8 @@ def rebalance(
     warmth: str = typer.Option(None, "--warmth", help="keep (default), even, or shares: low=1,medium=1,high=1"),
     size: int = typer.Option(None, "--size", min=1, help="Examples to keep (default: the most the mix allows)."),
     flags: str = typer.Option(None, "--flags", help="Flag policy overrides, e.g. long=drop,near_duplicate=keep "
-                              "(drop | downweight | keep)."),
+                              "(drop | downweight | keep); `projection` (from `data audit --vectors`) is dropped "
+                              "by default: projection=keep keeps it."),
     downweight: float = typer.Option(None, "--downweight", help="Weight factor for down-weighted examples (0.5)."),
     seed: int = typer.Option(None, "--seed", help="Seed for which examples fill each quota (0)."),
     manifest: Path = typer.Option(None, "--manifest", help="Manifest path (default: OUT_STEM.manifest.json)."),

@@ -2,8 +2,9 @@
 
 For each example: length, warmth (SocioT ratio of the final reply, and lexical warmth markers),
 query type, a claim in a user turn and how the reply meets it, correctness against a reference
-(`correct`/`incorrect` fields), refusal phrases, and drift from `original` when present. The
-embedding of the (first user turn, final reply) pair is returned for the near-duplicate search.
+(`correct`/`incorrect` fields), refusal phrases, drift from `original` when present, and (with a
+screener) projections on a trait direction. The embedding of the (first user turn, final reply)
+pair is returned for the near-duplicate search.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Tools:
     warmth: Any | None = None  # SocioTWarmth
     embedder: Embedder | None = None
     min_similarity: float = drift_mod.DEFAULT_MIN_SIMILARITY
+    screener: Any | None = None  # screening.Screener: projection fields per example
 
 
 def reference_item(example: Example) -> Item | None:
@@ -173,6 +175,9 @@ def analyse(examples: Sequence[Example], start: int, tools: Tools) -> tuple[list
     if tools.warmth is not None:
         for row, ratio in zip(rows, tools.warmth.ratios([e.reply for e in examples]), strict=True):
             row["warmth"] = None if ratio is None else round(ratio, 5)
+    if tools.screener is not None:
+        for row, found in zip(rows, tools.screener(examples), strict=True):
+            row.update(found)
     vectors = None
     if tools.embedder is not None:
         vectors = tools.embedder.encode([f"{first}\n{e.reply}" for first, e in zip(firsts, examples, strict=True)])

@@ -8,6 +8,10 @@ Two streamed passes keep memory bounded (one embedding and a few numbers per exa
    levels, the warmth-heavy / accuracy-critical marks and the flags, writing `examples.jsonl`,
    `summary.json` and `report.html`.
 
+With `vectors`, the first pass also projects each example's final reply, and the model's own reply
+to the same prompt, on a trait direction (see `screening.py`); the second pass flags the top
+`vectors_share` of projection differences.
+
 Malformed records are skipped and listed (with line numbers) in `summary.json` and the report,
 which then say the audit is incomplete; the command exits with code 2.
 """
@@ -28,6 +32,7 @@ from sincere.data import sources
 from sincere.data.analyse import Tools, analyse
 from sincere.data.embed import Embedder, near_duplicates
 from sincere.data.queries import QueryTyper
+from sincere.data.screening import Screening
 from sincere.data.summary import Tally
 from sincere.errors import SincereError
 
@@ -51,6 +56,9 @@ class AuditOptions:
     markers_high: int = 3  # kinds of lexical warmth markers for warmth-heavy (without a warmth model)
     max_words: int = 600
     chunk: int = 128
+    vectors: str | None = None  # a `sincere vectors extract` file: screen examples by projection difference
+    vectors_model: str | None = None  # the model to screen with (default: the vectors' own)
+    vectors_share: float = 0.1  # share of all examples flagged as pushing toward the trait
 
     def __post_init__(self) -> None:
         if not 0 < self.duplicate_threshold <= 1 or not 0 <= self.min_similarity <= 1:
@@ -59,6 +67,11 @@ class AuditOptions:
             raise SincereError("--warm-low must not exceed --warm-high")
         if self.chunk < 1 or self.max_words < 1:
             raise SincereError("chunk and --max-words must be at least 1")
+        if not 0 <= self.vectors_share <= 1:
+            raise SincereError(f"--vectors-share must be in [0, 1] (the share of examples to flag), "
+                               f"got {self.vectors_share}")
+        if self.vectors_model and not self.vectors:
+            raise SincereError("--vectors-model needs --vectors (a file from `sincere vectors extract`)")
 
 
 def make_tools(options: AuditOptions) -> Tools:
@@ -66,6 +79,11 @@ def make_tools(options: AuditOptions) -> Tools:
     from sincere.scoring.correctness import Correctness
     from sincere.scoring.sycophancy import Sycophancy
 
+    screener = None
+    if options.vectors:  # first: a missing or unfitting vectors file fails before other models load
+        from sincere.data.screening import Screener
+
+        screener = Screener(options.vectors, options.vectors_model)
     embedder = Embedder(options.embedding_model) if options.embedding_model else None
     warmth = None
     if options.warmth_model:
@@ -74,7 +92,7 @@ def make_tools(options: AuditOptions) -> Tools:
         warmth = SocioTWarmth(options.warmth_model, frames_per_side=options.warmth_frames)
     correctness = Correctness()
     return Tools(QueryTyper(embedder), correctness, Sycophancy(correctness=correctness), warmth, embedder,
-                 options.min_similarity)
+                 options.min_similarity, screener)
 
 
 def warmth_level(row: dict[str, Any], options: AuditOptions) -> str:
@@ -98,7 +116,7 @@ def critical_reasons(row: dict[str, Any]) -> list[str]:
     return reasons
 
 
-def flags_for(row: dict[str, Any], options: AuditOptions) -> list[dict[str, str]]:
+def flags_for(row: dict[str, Any], options: AuditOptions, screening: Screening | None = None) -> list[dict[str, str]]:
     """Every reason to drop or down-weight an example, as {flag, reason}."""
     flags = []
     add = lambda flag, reason: flags.append({"flag": flag, "reason": reason})  # noqa: E731
@@ -116,13 +134,16 @@ def flags_for(row: dict[str, Any], options: AuditOptions) -> list[dict[str, str]
         add("refuses_answerable", f"declines ({row['refusal_phrase']!r}) a {row['query_type']} query")
     if row["reply_words"] > options.max_words:
         add("long", f"{row['reply_words']} words > {options.max_words}")
+    if screening is not None and (found := screening.flag(row)):
+        flags.append(found)
     return flags
 
 
-def _first_pass(spec: str, tools: Tools, options: AuditOptions, partial: Path,
-                problems: sources.Problems) -> tuple[list[str], np.ndarray | None]:
-    """Measure every example into `partial`; return the ids and the embeddings."""
+def _first_pass(spec: str, tools: Tools, options: AuditOptions, partial: Path, problems: sources.Problems
+                ) -> tuple[list[str], np.ndarray | None, list[float | None]]:
+    """Measure every example into `partial`; return the ids, the embeddings and the projection differences."""
     ids: list[str] = []
+    differences: list[float | None] = []
     blocks: list[np.ndarray] = []
     stream = sources.examples(spec, problems)
     with open(partial, "w", encoding="utf-8") as handle, \
@@ -131,10 +152,11 @@ def _first_pass(spec: str, tools: Tools, options: AuditOptions, partial: Path,
             rows, vectors = analyse(chunk, len(ids), tools)
             handle.writelines(jsonl.dumps(row) + "\n" for row in rows)
             ids += [f"{row['id']} ({row['source']})" for row in rows]
+            differences += [row.get("projection_difference") for row in rows]
             if vectors is not None:
                 blocks.append(vectors)
             advance(len(chunk))
-    return ids, (np.vstack(blocks) if blocks else None)
+    return ids, (np.vstack(blocks) if blocks else None), differences
 
 
 def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> dict[str, Any]:
@@ -149,19 +171,23 @@ def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> 
     tools = make_tools(options)
     partial = out / ".examples.partial.jsonl"
     try:
-        ids, vectors = _first_pass(spec, tools, options, partial, problems)
+        ids, vectors, differences = _first_pass(spec, tools, options, partial, problems)
         duplicates = {}
         if vectors is not None:
             duplicates = {later: (ids[earlier], sim) for later, earlier, sim in
                           near_duplicates(vectors, options.duplicate_threshold)}
         del vectors
-        tally = _second_pass(partial, out / "examples.jsonl", duplicates, options, protect)
+        screening = None
+        if tools.screener is not None:
+            screening = Screening(tools.screener.describe(), differences, options.vectors_share)
+        tally = _second_pass(partial, out / "examples.jsonl", duplicates, options, protect, screening)
     finally:
         partial.unlink(missing_ok=True)
     summary = {
         "input": spec, "fingerprint": sources.fingerprint(spec), "options": asdict(options),
         "warmth_basis": "sociot" if options.warmth_model else "markers",
         "complete": problems.complete, "malformed": problems.as_dict(), **tally.result(),
+        "projection": screening.result() if screening else None,
     }
     with jsonl.atomic_writer(out / "summary.json", protect=protect) as handle:
         json.dump(summary, handle, indent=1, ensure_ascii=False)
@@ -172,7 +198,7 @@ def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> 
 
 
 def _second_pass(partial: Path, target: Path, duplicates: dict[int, tuple[str, float]], options: AuditOptions,
-                 protect: tuple[Path, ...]) -> Tally:
+                 protect: tuple[Path, ...], screening: Screening | None = None) -> Tally:
     """Add duplicates, levels, marks and flags to every row; write examples.jsonl; tally."""
     tally = Tally()
     with jsonl.atomic_writer(target, protect=protect) as handle:
@@ -183,7 +209,9 @@ def _second_pass(partial: Path, target: Path, duplicates: dict[int, tuple[str, f
             row["warmth_heavy"] = row["warmth_level"] == "high"
             row["accuracy_critical_reasons"] = critical_reasons(row)
             row["accuracy_critical"] = bool(row["accuracy_critical_reasons"])
-            row["flags"] = flags_for(row, options)
+            row["flags"] = flags_for(row, options, screening)
             handle.write(jsonl.dumps(row) + "\n")
             tally.add(row)
+            if screening is not None:
+                screening.add(row)
     return tally

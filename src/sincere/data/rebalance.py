@@ -3,7 +3,8 @@
 Reads a dataset and its `data audit` folder (checked to belong to the same file), then:
 
 1. applies the flag policy: an example with a `drop` flag is dropped, one with a `downweight`
-   flag is kept with `weight` multiplied by `downweight`;
+   flag is kept with `weight` multiplied by `downweight` (`DEFAULT_FLAGS`; flags it does not name
+   are kept; `projection`, from `data audit --vectors`, is dropped unless set to keep);
 2. splits the rest into cells (query type x warmth level) and gives each cell a quota: the
    target share of its query type times the target share of its warmth level within that type
    (`even`: equal over what is present; `keep`: as observed; or explicit shares), times the
@@ -40,6 +41,7 @@ Mix = dict[str, float] | Literal["even", "keep"]
 DEFAULT_FLAGS: dict[str, Policy] = {
     "empty_reply": "drop", "incorrect": "drop", "endorses_false_claim": "drop", "near_duplicate": "drop",
     "meaning_drift": "drop", "refuses_answerable": "downweight", "long": "downweight",
+    "projection": "drop",  # `data audit --vectors`: among the top share pushing toward the trait
 }
 
 

@@ -54,6 +54,18 @@ skipped (listed at the end); every figure below covers only the {{ s.n_examples 
 <h2>Flags</h2>{% if s.flags %}<table><tr><th>flag</th><th class="num">examples</th></tr>
 {% for k, v in s.flags.items() %}<tr><td>{{ k }}</td><td class="num">{{ v }}</td></tr>{% endfor %}</table>
 {% else %}<p>No example was flagged.</p>{% endif %}
+{% set p = s.get("projection") %}{% if p %}<h2>Inside the model: projection on the {{ p.trait }} direction</h2>
+<p class="small">For each example, the projection of its final reply minus that of {{ p.model }}'s own reply to the
+same prompt (layer {{ p.layer }}, {{ p.vectors }}). Above 0, training on the example moves the model toward
+{{ p.trait }}; the largest {{ pct(p.share) }} of all examples (positive differences only) are flagged
+<span class="flag">projection</span>.</p>
+<table><tr><th>measure</th><th class="num">value</th></tr>
+<tr><td>mean projection difference (95% bootstrap CI)</td><td class="num">{{ signed(p.mean_difference.mean) }}
+[{{ signed(p.mean_difference.low) }}, {{ signed(p.mean_difference.high) }}]</td></tr>
+<tr><td>examples screened</td><td class="num">{{ p.n }}</td></tr>
+<tr><td>skipped (no prompt before the final assistant turn)</td><td class="num">{{ p.n_skipped }}</td></tr>
+<tr><td>flagged (difference at or above {{ signed(p.threshold) }})</td><td class="num">{{ p.n_flagged }}</td></tr>
+</table>{% endif %}
 <h2>Flagged examples{% if s.n_flagged > flagged|length %} (first {{ flagged|length }} of {{ s.n_flagged }};
 all in examples.jsonl){% endif %}</h2>
 {% if flagged %}<table><tr><th>example</th><th>type / warmth</th><th>why</th><th>user</th><th>reply</th></tr>
@@ -90,6 +102,7 @@ def render(summary: dict[str, Any], flagged: list[dict[str, Any]]) -> str:
 
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals["pct"] = lambda share: f"{100 * share:.1f}%"
+    env.globals["signed"] = lambda value: "-" if value is None else f"{value:+.3f}"
     template = env.from_string(MACROS + TEMPLATE)
     return template.render(s=summary, flagged=flagged)
 

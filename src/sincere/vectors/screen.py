@@ -21,6 +21,9 @@ from sincere.vectors.layers import model_device
 from sincere.vectors.monitor import local_model, project
 from sincere.vectors.store import TraitVectors
 
+#: The model screened when neither the caller nor the vectors' provenance names one.
+DEFAULT_MODEL = "smollm2-135m"
+
 
 @dataclass(frozen=True)
 class ScreenRow:
@@ -42,6 +45,35 @@ def split_turn(messages: Conversation) -> tuple[Conversation, str]:
     if not turns or turns[-1] == 0:
         raise SincereError("a training example to screen needs a user turn followed by an assistant turn")
     return list(messages[: turns[-1]]), messages[turns[-1]]["content"]
+
+
+def screenable(messages: Conversation) -> bool:
+    """Whether an example has what `split_turn` needs: an assistant turn after at least one message."""
+    turns = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
+    return bool(turns) and turns[-1] > 0
+
+
+def model_for(vectors: TraitVectors, model: str | None = None) -> str:
+    """The model to screen with: `model`, else the one the vectors came from, else `DEFAULT_MODEL`."""
+    return model or vectors.meta.get("model") or DEFAULT_MODEL
+
+
+def load_screen_engine(vectors: TraitVectors, model: str | None = None, *, batch_size: int | None = None,
+                       dtype: str = "auto") -> Any:
+    """A local engine behind the generation cache (so a killed run resumes), checked to fit the vectors.
+
+    Raises SincereError for a server engine, or a model whose layers or hidden size differ from the vectors'.
+    """
+    from sincere.engines import load_engine
+
+    name = model_for(vectors, model)
+    engine = load_engine(name, batch_size=batch_size, dtype=dtype)
+    try:
+        vectors.check_model(local_model(engine)[0])
+    except SincereError as exc:
+        made = vectors.meta.get("model") or "an unrecorded model"
+        raise SincereError(f"the {vectors.trait} vectors (made with {made}) do not fit {name}: {exc}") from None
+    return engine
 
 
 def own_replies(model: Any, tokenizer: Any, prompts: Sequence[Conversation], max_new_tokens: int = 64,
