@@ -102,10 +102,13 @@ def print_summary(summary: dict[str, Any], out_dir: Path) -> None:
     """The monitor's evaluations as a table, the guardrail's verdict and the outputs."""
     if summary.get("monitor"):
         table = Table(title="monitor (probe set)")
-        for column in ("step", "accuracy", "sycophancy", "warmth", "action"):
+        numbers = ["accuracy", "sycophancy", "warmth"]
+        if any(row.get("projection") is not None for row in summary["monitor"]):
+            numbers.append("projection")  # with vectors: the probe replies' mean projection on the trait
+        for column in ("step", *numbers, "action"):
             table.add_column(column)
         for row in summary["monitor"]:
-            cells = [row.get(c) for c in ("accuracy", "sycophancy", "warmth")]
+            cells = [row.get(c) for c in numbers]
             table.add_row(str(row["step"]), *("-" if v is None else f"{v:.3f}" for v in cells), row.get("action", ""))
         out.print(table)
     if summary.get("stopped"):

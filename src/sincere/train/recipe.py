@@ -79,6 +79,13 @@ class Recipe:
                      "or judge:MODEL.")
     warmth_model: str = _f("smollm2-135m", "Scoring LM of the SocioT warmth score ('none': no warmth).")
     warmth_frames: int = _f(2, "Warm and cold frames each in the warmth score (1-4).")
+    # activation vectors (sincere vectors extract)
+    steer: str | None = _f(None, "Preventative steering while training: FILE[:LAYER[:COEF]] adds COEF x the trait's "
+                           "unit direction after LAYER (integers joined by commas, or best: the file's layer; "
+                           "default best:4), or projects it out with COEF ablate. The hooks are off while the "
+                           "monitor evaluates and removed before the model is saved.")
+    vectors: str | None = _f(None, "Vectors file whose trait the monitor projects its probe replies on at each "
+                             "evaluation (logged as monitor/projection; 'none': the --steer file, if any).")
     # guardrails
     guardrail: Literal["off", "warn", "stop", "restore"] = _f(
         "warn", "When probe accuracy falls below the floor or sycophancy rises above the ceiling: warn, stop, or "
@@ -97,6 +104,7 @@ class Recipe:
     def __post_init__(self) -> None:
         self._check_ranges()
         self._check_monitor()
+        self._check_vectors()
 
     def _check_ranges(self) -> None:
         positive = ("lora_r", "lora_alpha", "batch_size", "grad_accum", "max_length", "logging_steps", "probe_items",
@@ -131,6 +139,17 @@ class Recipe:
         if self.monitor_every == 0 and (self.guardrail in ("stop", "restore") or self.keep == "best"):
             raise RecipeError(f"guardrail {self.guardrail!r} and keep {self.keep!r} need the monitor: "
                               "set monitor_every (e.g. 10), or guardrail: warn and keep: last")
+
+    def _check_vectors(self) -> None:
+        if self.vectors and self.monitor_every == 0:
+            raise RecipeError("vectors is projected on by the monitor: set monitor_every (e.g. 10), or drop vectors")
+        if self.steer:
+            from sincere.train.steering import TrainSteer
+
+            try:
+                TrainSteer.parse(self.steer)
+            except SincereError as exc:
+                raise RecipeError(str(exc)) from None
 
     def sources(self) -> bool:
         """Whether the recipe names any training data."""

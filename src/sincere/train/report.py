@@ -40,7 +40,9 @@ def plot(summary: dict[str, Any], log_history: Sequence[dict[str, Any]], out_dir
     import matplotlib.pyplot as plt
 
     keys = _training_keys(log_history)
-    fig, axes = plt.subplots(1, 2 if keys else 1, figsize=(10 if keys else 6, 3.6), squeeze=False)
+    projected = _projected(summary)
+    panels = 1 + bool(keys) + bool(projected)
+    fig, axes = plt.subplots(1, panels, figsize=(6 + 4 * (panels - 1), 3.6), squeeze=False)
     _monitor_panel(axes[0][0], summary)
     if keys:
         for key in keys:
@@ -49,6 +51,8 @@ def plot(summary: dict[str, Any], log_history: Sequence[dict[str, Any]], out_dir
         axes[0][1].set_title("training")
         axes[0][1].set_xlabel("step")
         axes[0][1].legend(fontsize=7)
+    if projected:
+        _projection_panel(axes[0][panels - 1], summary)
     fig.tight_layout()
     paths = [out_dir / "trajectory.png", out_dir / "trajectory.svg"]
     for path in paths:
@@ -79,11 +83,30 @@ def _monitor_panel(ax: Any, summary: dict[str, Any]) -> None:
     ax.legend(loc="lower left", fontsize=7)
 
 
+def _projected(summary: dict[str, Any]) -> bool:
+    return any(r.get("projection") is not None for r in summary.get("monitor") or [])
+
+
+def _projection_panel(ax: Any, summary: dict[str, Any]) -> None:
+    """The monitor's mean projection of its probe replies on the trait direction (with `vectors`)."""
+    rows = summary.get("monitor") or []
+    steps = [r["step"] for r in rows]
+    keys = ["projection", *sorted({k for r in rows for k in r if k.startswith("projection/")})]
+    for key in keys:
+        ax.plot(steps, [float("nan") if r.get(key) is None else r[key] for r in rows], marker=".", label=key)
+    where = (summary.get("vectors") or {}).get("projection") or {}
+    ax.set_title(f"projection on {where.get('trait', 'the trait')} (layer {where.get('layer', '?')})")
+    ax.set_xlabel("step")
+    ax.legend(fontsize=7)
+
+
 def _table(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
     def fmt(v: Any) -> str:
         return "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
     header = ["step", "accuracy", "sycophancy", "warmth", "action"]
+    if any(r.get("projection") is not None for r in rows):
+        header.insert(4, "projection")
     return [header] + [[fmt(r.get(k)) if k != "action" else (r.get("action") or "") for k in header] for r in rows]
 
 
@@ -95,6 +118,13 @@ def _facts(summary: dict[str, Any]) -> list[str]:
         facts.append(f"guardrail at step {stop['step']}: {stop['reason']} ({stop['action']})")
     if summary.get("best_step") is not None:
         facts.append(f"best monitored state: step {summary['best_step']} (kept: {summary['kept']})")
+    vectors = summary.get("vectors") or {}
+    if vectors.get("steer"):
+        facts.append(f"preventative steering: {vectors['steer']['label']} ({vectors['steer']['path']}), "
+                     "during training only")
+    if vectors.get("projection"):
+        where = vectors["projection"]
+        facts.append(f"projection: probe replies on {where['trait']} at layer {where['layer']} ({where['path']})")
     return facts
 
 

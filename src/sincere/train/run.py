@@ -9,6 +9,9 @@ The run folder holds:
   log), `monitor.csv` (one row per probe evaluation), `summary.json`, `report.html` and
   `report.md` with the monitor's trajectory (`trajectory.png`, `trajectory.svg`);
 - `runs/`: TensorBoard event files when `report_to` includes tensorboard.
+
+With `steer`, the steering hooks act during training only (`train/steering.py`); with `vectors`
+(or `steer`) and the monitor, monitor.csv has a `projection` column.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sincere.train import datasets
 from sincere.train import model as model_mod
 from sincere.train.recipe import Recipe
 from sincere.train.recipe_io import dump
+from sincere.train.steering import RunVectors, paused, with_projection
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +55,12 @@ def prepare(out_dir: Path) -> Path:
 
 
 def _monitor(recipe: Recipe, scorers: dict[str, Any] | None, out_dir: Path, evaluator: Any,
-             controller: Any) -> Any:
-    """The monitor callback, or None when the recipe does not monitor."""
+             controller: Any, vectors: RunVectors, steering: Any) -> Any:
+    """The monitor callback, or None when the recipe does not monitor.
+
+    With vectors, the probe evaluation adds the projection of the replies it generated; with
+    steering, the hooks are off while the monitor evaluates (it sees the model as it will be used).
+    """
     if not recipe.monitor_every:
         return None
     from sincere.train.guardrails import Guardrails
@@ -63,6 +71,10 @@ def _monitor(recipe: Recipe, scorers: dict[str, Any] | None, out_dir: Path, eval
     if evaluator is None:
         probes = ProbeSet(recipe, scorers or {})
         evaluator, probe_items = probe_evaluator(probes), probes.item_ids()
+        if vectors.monitor is not None:
+            evaluator = with_projection(evaluator, probes, vectors.monitor)
+    if steering is not None:
+        evaluator = paused(evaluator, steering)
     rails = Guardrails(recipe.accuracy_floor, recipe.sycophancy_ceiling, recipe.floor_tolerance,
                        recipe.sycophancy_tolerance)
     hook = None if controller is None else (lambda m, step: controller.observe_probe(m.get("accuracy"), step))
@@ -122,28 +134,57 @@ def train(recipe: Recipe, out_dir: str | Path, *, evaluator: Any = None,
         callbacks: more TrainerCallbacks.
     """
     model_mod.require_trl()
+    vectors = RunVectors.load(recipe)  # a missing or invalid vectors file fails before the run folder is made
     out_dir = prepare(Path(out_dir))
     if is_main_process():
         (out_dir / "recipe.yaml").write_text(dump(recipe), encoding="utf-8")
     built = datasets.build(recipe)
     model, tokenizer, path = model_mod.load(recipe)
+    steering = _steering(recipe, vectors, model)
     needs_scorers = recipe.trainer == "grpo" or (recipe.monitor_every and evaluator is None)
     scorers = _scorers(recipe) if needs_scorers else None
     parts: dict[str, Any] = {"model": model, "tokenizer": tokenizer, "dataset": built.dataset()}
     controller = None
     if recipe.trainer == "grpo":
         parts["rewards"], parts["weights"], controller = _grpo_rewards(recipe, scorers or {})
-    monitor = _monitor(recipe, scorers, out_dir, evaluator, controller)
-    trainer = _trainer(recipe, parts, out_dir, [c for c in (monitor, *callbacks) if c is not None])
+    monitor = _monitor(recipe, scorers, out_dir, evaluator, controller, vectors, steering)
+    trainer = _trainer(recipe, parts, out_dir, [c for c in (monitor, _steer_callback(steering), *callbacks)
+                                                if c is not None])
     if monitor is not None:
         monitor.bind(trainer)
     if controller is not None:
         controller.attach(trainer)
     started = time.time()
-    trainer.train()
-    summary = _finish(recipe, trainer, monitor, built, out_dir, path, time.time() - started)
+    try:
+        trainer.train()
+    finally:  # SteeringCallback detaches at the end of training; an exception must not leave hooks either
+        if steering is not None:
+            steering.detach()
+    summary = _finish(recipe, trainer, monitor, built, out_dir, path, time.time() - started, vectors.describe())
     _end_distributed()
     return summary
+
+
+def _steering(recipe: Recipe, vectors: RunVectors, model: Any) -> Any:
+    """The recipe's preventative steering (detached), after checking the vectors fit the model."""
+    vectors.check_model(model)
+    if vectors.steer is None:
+        return None
+    if recipe.trainer == "grpo":
+        from sincere.train.configs import vllm_enabled
+
+        if vllm_enabled(recipe):  # type: ignore[arg-type]
+            raise SincereError("steer: the steering hooks do not reach vLLM's rollouts; set use_vllm: off")
+    return vectors.steering(model)
+
+
+def _steer_callback(steering: Any) -> Any:
+    """The callback that attaches the hooks when training begins and removes them when it ends (None: no steering)."""
+    if steering is None:
+        return None
+    from sincere.vectors.training import SteeringCallback
+
+    return SteeringCallback(steering)
 
 
 def _end_distributed() -> None:
@@ -162,7 +203,7 @@ def _scorers(recipe: Recipe) -> dict[str, Any]:
 
 
 def _finish(recipe: Recipe, trainer: Any, monitor: Any, built: Any, out_dir: Path, base: str,
-            seconds: float) -> dict[str, Any]:
+            seconds: float, vectors: dict[str, Any]) -> dict[str, Any]:
     """Save the weights, metrics, summary and report (on the main process)."""
     trainer.save_model(str(out_dir / "model"))
     if not trainer.is_world_process_zero():
@@ -179,6 +220,7 @@ def _finish(recipe: Recipe, trainer: Any, monitor: Any, built: Any, out_dir: Pat
         "best_step": monitor.snapshot.step if monitor else None, "kept": recipe.keep,
         "floor": monitor.rails.floor if monitor else None, "ceiling": monitor.rails.ceiling if monitor else None,
         "probe_items": monitor.probe_items if monitor else [], "train_items": sorted(built.items),
+        "vectors": vectors,
     }
     with jsonl.atomic_writer(out_dir / "summary.json") as handle:
         json.dump(summary, handle, indent=1, default=str)

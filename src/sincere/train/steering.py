@@ -1,0 +1,161 @@
+"""Activation vectors in a training run: preventative steering (`steer`) and the monitor's projection (`vectors`).
+
+- `steer: FILE[:LAYER[:COEF]]` adds COEF x the trait's unit direction to the residual stream after
+  LAYER on every training forward pass (Chen et al. 2025: the optimiser then has no need to move
+  the weights along the trait), or projects the direction out when COEF is `ablate`. LAYER is an
+  integer, several joined by commas, or `best` (the file's chosen layer); the default is `best:4`.
+  The hooks are paused while the monitor evaluates (it sees the model as it will be used) and
+  removed when training ends, before the model is saved: the adapter carries no trace of them.
+- `vectors: FILE` (default: the steer file): at each monitor evaluation, the probe replies the
+  monitor has just generated are projected, with their conversations and the live weights
+  (steering paused), on the trait's unit direction at the file's chosen layer. The metrics are
+  `projection` (mean over the reply tokens, every probe), `projection/<condition>` (e.g. the
+  false-belief probes, `projection/sad+incorrect`) and `projection/prompt_last` (the last prompt
+  token: independent of the reply, so it moves only with the weights).
+
+No torch at import: the recipe parses `steer` with `TrainSteer.parse`.
+
+>>> TrainSteer.parse("syc.safetensors:10,12:-2").layers
+(10, 12)
+>>> TrainSteer.parse("syc.safetensors").coef, TrainSteer.parse("syc.safetensors:best:ablate").mode
+(4.0, 'ablate')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sincere.errors import SincereError
+from sincere.vectors.spec import Mode, SteerSpec
+
+if TYPE_CHECKING:
+    from sincere.train.recipe import Recipe
+    from sincere.vectors.steer import Steering
+    from sincere.vectors.store import TraitVectors
+
+DEFAULT_COEF = 4.0
+Evaluator = Callable[[Any, Any], dict[str, Any]]  # (model, tokenizer) -> metrics, as the monitor's
+
+
+@dataclass(frozen=True)
+class TrainSteer:
+    """A parsed `FILE[:LAYER[:COEF]]`; layers None means the file's chosen layer."""
+
+    path: Path
+    layers: tuple[int, ...] | None
+    coef: float
+    mode: Mode = "add"
+
+    @classmethod
+    def parse(cls, text: str) -> TrainSteer:
+        """Parse `FILE[:LAYER[:COEF]]` (LAYER: integers joined by commas, or best; COEF: a number or ablate)."""
+        parts = [p.strip() for p in text.rsplit(":", 2)]
+        if not all(parts):
+            raise SincereError(f"steer {text!r}: expected FILE[:LAYER[:COEF]], e.g. syc.safetensors:12:4")
+        path, layer_text, coef_text = (parts + ["best", f"{DEFAULT_COEF:g}"][len(parts) - 1:])[:3]
+        try:
+            specs = [SteerSpec.parse(f"{path}:{layer.strip()}:{coef_text}") for layer in layer_text.split(",")]
+        except SincereError as exc:
+            raise SincereError(f"steer {text!r}: {str(exc).split(': ', 1)[-1]}") from None
+        layers = [s.layer for s in specs]
+        if len(layers) > 1 and None in layers:
+            raise SincereError(f"steer {text!r}: LAYER is best or integers joined by commas, not both")
+        chosen = None if layers == [None] else tuple(dict.fromkeys(int(x) for x in layers if x is not None))
+        return cls(specs[0].path, chosen, specs[0].coef, specs[0].mode)
+
+    def label(self, vectors: TraitVectors) -> str:
+        """A short description, e.g. `sycophancy@12:+4` or `sycophancy@10,12:ablate`."""
+        layers = ",".join(map(str, self.layers or (vectors.layer,)))
+        return f"{vectors.trait}@{layers}:" + ("ablate" if self.mode == "ablate" else f"{self.coef:+g}")
+
+
+@dataclass
+class RunVectors:
+    """The vectors a recipe uses, read before the run folder is made (a bad file fails fast)."""
+
+    steer: TrainSteer | None = None
+    steer_vectors: TraitVectors | None = None
+    monitor: TraitVectors | None = None
+    monitor_path: str | None = None
+
+    @classmethod
+    def load(cls, recipe: Recipe) -> RunVectors:
+        """Read the steer and monitor vectors files and check the steered layers against them."""
+        from sincere.vectors.store import load
+
+        found = cls()
+        if recipe.steer:
+            found.steer = TrainSteer.parse(recipe.steer)
+            found.steer_vectors = load(found.steer.path)
+            for layer in found.steer.layers or ():
+                found.steer_vectors.check_layer(layer)
+        if recipe.monitor_every and (recipe.vectors or found.steer):
+            found.monitor_path = recipe.vectors or str(found.steer.path)  # type: ignore[union-attr]
+            found.monitor = load(recipe.vectors) if recipe.vectors else found.steer_vectors
+        return found
+
+    def check_model(self, model: Any) -> None:
+        """SincereError unless every vectors file was extracted from a model of this shape."""
+        for vectors in (self.steer_vectors, self.monitor):
+            if vectors is not None:
+                vectors.check_model(model)
+
+    def steering(self, model: Any) -> Steering | None:
+        """The (detached) preventative steering of the recipe, or None."""
+        if self.steer is None or self.steer_vectors is None:
+            return None
+        from sincere.vectors.training import preventative_steering
+
+        return preventative_steering(model, self.steer_vectors, self.steer.layers, self.steer.coef, self.steer.mode)
+
+    def describe(self) -> dict[str, Any]:
+        """The summary's `vectors` entry: what was steered and what the monitor projected on."""
+        out: dict[str, Any] = {}
+        if self.steer is not None and self.steer_vectors is not None:
+            out["steer"] = {"path": str(self.steer.path), "label": self.steer.label(self.steer_vectors)}
+        if self.monitor is not None:
+            out["projection"] = {"path": self.monitor_path, "trait": self.monitor.trait, "layer": self.monitor.layer}
+        return out
+
+
+def paused(evaluate: Evaluator, steering: Steering) -> Evaluator:
+    """The evaluator run with the steering hooks off (re-attached afterwards when they were on)."""
+
+    def run(model: Any, tokenizer: Any) -> dict[str, Any]:
+        with steering.paused():
+            return evaluate(model, tokenizer)
+
+    return run
+
+
+def with_projection(evaluate: Evaluator, probes: Any, vectors: TraitVectors) -> Evaluator:
+    """The probe evaluator plus the projection metrics of the replies it has just generated (`probes.rows`)."""
+
+    def run(model: Any, tokenizer: Any) -> dict[str, Any]:
+        metrics = evaluate(model, tokenizer)
+        return {**metrics, **projection_metrics(model, tokenizer, probes.rows, vectors)}
+
+    return run
+
+
+def projection_metrics(model: Any, tokenizer: Any, rows: Sequence[dict[str, Any]],
+                       vectors: TraitVectors) -> dict[str, float | None]:
+    """Mean projections of audit rows' (messages, response) on the trait at the vectors' chosen layer."""
+    from sincere.vectors.monitor import project
+
+    found = project(model, tokenizer, [r["messages"] for r in rows], [r["response"] for r in rows], vectors)
+    responses = [p.response for p in found]
+    out = {"projection": _mean(responses), "projection/prompt_last": _mean([p.prompt_last for p in found])}
+    for condition in dict.fromkeys(r["condition"] for r in rows):
+        chosen = [v for v, r in zip(responses, rows, strict=True) if r["condition"] == condition]
+        out[f"projection/{condition}"] = _mean(chosen)
+    return out
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None and math.isfinite(v)]
+    return sum(present) / len(present) if present else None
