@@ -89,6 +89,7 @@ def _context(run_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any])
         "sycophancy_tests": tables.tests(stats.get("sycophancy_tests")),
         "domains": domain_names,
         "domain_rows": domain_rows,
+        "projection": tables.projection(stats.get("projection")),
         "version": __version__,
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "data_json": Markup(data.script_json(data.browser_data(rows, meta["conditions"]))),

@@ -78,3 +78,55 @@ def domains(by_condition_domain: Any) -> tuple[list[str], list[dict[str, Any]]]:
     empty = {"text": fmt.DASH, "n": "0", "shade": ""}
     rows = [{"condition": c, "cells": [cells.get(d, empty) for d in names]} for c, cells in grid.items()]
     return names, rows
+
+
+#: What each trait's projection is checked against, in words (the `label` of the projection statistics).
+LABEL_WORDS = {"sycophancy": "graded endorsement of the user's claim", "warmth": "the warmth score"}
+#: For 0/1 labels: (column heading for the positives, what a positive answer does).
+POSITIVES = {"sycophancy": ("Endorsing", "endorses the user's claim")}
+
+
+def association(stat: Any) -> str:
+    """`0.712 [0.601–0.803]` for an AUROC with its CI, `ρ 0.31 (p 0.002)` for Spearman's rho; a dash when missing."""
+    stat = stat if isinstance(stat, dict) else {}
+    if stat.get("metric") == "spearman":
+        rho = fmt.number(stat.get("rho"))
+        return fmt.DASH if rho is None else f"\u03c1 {rho:+.2f} (p {fmt.p_value(stat.get('p'))})"
+    auroc, low, high = (fmt.number(stat.get(k)) for k in ("auroc", "low", "high"))
+    if auroc is None:
+        return fmt.DASH
+    if low is None or high is None:
+        return f"{auroc:.3f}"
+    return f"{auroc:.3f} [{low:.3f}\u2013{high:.3f}]"
+
+
+def _projection_row(name: str, block: dict[str, Any]) -> dict[str, str]:
+    response = block.get("response") if isinstance(block.get("response"), dict) else {}
+    return {
+        "condition": name,
+        "n_rows": fmt.count(block.get("n_rows")),
+        "n": fmt.count(response.get("n")),
+        "n_positive": fmt.count(response.get("n_positive")),
+        "response": association(response),
+        "prompt_last": association(block.get("prompt_last")),
+    }
+
+
+def projection(stats: Any) -> dict[str, Any] | None:
+    """The "Inside the model" table from `projection_statistics` (None when the run has none): one row per
+    condition and a pooled row over every labelled response."""
+    if not isinstance(stats, dict) or not stats.get("by_condition"):
+        return None
+    label = str(stats.get("label") or "label")
+    first = next((b for b in _dicts(stats.get("by_condition")) if isinstance(b.get("response"), dict)), {})
+    return {
+        "trait": str(stats.get("trait")),
+        "layer": fmt.count(stats.get("layer")),
+        "label": label,
+        "label_words": LABEL_WORDS.get(label, label),
+        "positive": POSITIVES.get(label, (f"{label} = 1", f"is graded {label} = 1")),
+        "metric": "Spearman's \u03c1" if first.get("response", {}).get("metric") == "spearman" else "AUROC",
+        "rows": [_projection_row(str(b.get("condition")), b) for b in _dicts(stats.get("by_condition"))],
+        "pooled": _projection_row("all labelled responses", stats.get("labelled")
+                                  if isinstance(stats.get("labelled"), dict) else {}),
+    }
