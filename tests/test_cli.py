@@ -51,6 +51,14 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path) -> None:
     assert run("generate").returncode == 2
 
 
+def test_error_text_is_printed_verbatim(tmp_path) -> None:
+    """Text such as ':top:' in a file name is not turned into an emoji (nor markup)."""
+    missing = tmp_path / "a:top:b[bold].jsonl"
+    result = run("generate", str(missing))
+    assert result.returncode == 2
+    assert "a:top:b[bold].jsonl" in result.stderr
+
+
 def test_generate_writes_jsonl_and_never_overwrites_input(tiny_model, tmp_path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"prompt": "Hi"}) + "\n")

@@ -8,6 +8,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sincere.errors import SincereError
 
@@ -18,8 +19,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 
 @app.callback()
@@ -42,7 +43,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except SincereError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted; rerun the same command to resume from the cache")
@@ -54,6 +55,6 @@ def main() -> None:
     except Exception as exc:
         if not hasattr(exc, "format_message"):  # typer's (vendored click) usage errors have it
             raise
-        err.print(f"[red]error:[/red] {exc.format_message()} (see --help)", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(exc.format_message())} (see --help)", highlight=False, soft_wrap=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
