@@ -87,8 +87,9 @@ def fingerprint_of(path_or_id: str) -> str:
 
 #: Decode loops: "lean" takes the lean loop (sincere.engines.decode) where it supports the model,
 #: "generate" always uses transformers' `model.generate`, "auto" takes the lean loop on CPU only.
-#: Measured (benchmarks/bench_generation.py --compare-generate, 128 prompts x 48 tokens): lean /
-#: generate 1.24x on a 2-core CPU (SmolLM2-135M), but 0.88x (135M) and 0.50x (1.7B) on an H100.
+#: Measured (benchmarks/bench_generation.py --compare-loops, greedy, 48 new tokens): lean / generate
+#: 1.49x on a 2-core CPU (SmolLM2-135M, 64 prompts), but 0.88x (135M) and 0.50x (1.7B shapes) on
+#: an H100 (128 prompts).
 LOOPS = ("auto", "lean", "generate")
 
 
