@@ -178,7 +178,7 @@ def test_engine_falls_back_to_generate_for_other_architectures(tmp_path: object)
 
 
 def test_bf16_prepacked_weights_change_nothing_and_are_put_away() -> None:
-    model = tiny_model().to(torch.bfloat16)
+    model = tiny_model().to(torch.bfloat16).requires_grad_(False)
     decoder = decode.Decoder(model, [2])
     assert decoder.prepack == decode._can_prepack()
     params = GenParams(max_new_tokens=6)
@@ -194,6 +194,24 @@ def test_bf16_prepacked_weights_change_nothing_and_are_put_away() -> None:
             model.model.layers[0].mlp.down_proj.weight.mul_(-1)  # changed in place: packed again
         assert decoder.generate(PROMPTS, params) != packed
         assert decoder._packed[model.model.layers[0].mlp.down_proj][0] != key
+
+
+def test_trainable_weights_are_read_fresh_after_a_fused_optimiser_step() -> None:
+    """Fused AdamW changes weights in place without bumping their version: never pack trainable ones."""
+    model = tiny_model().to(torch.bfloat16)
+    model.requires_grad_(False)
+    trained = model.model.layers[0].mlp.down_proj.weight
+    trained.requires_grad_(True)
+    decoder = decode.Decoder(model, [2])
+    params = GenParams(max_new_tokens=6)
+    before = decoder.generate(PROMPTS, params)
+    optimiser = torch.optim.AdamW([trained], lr=1.0, fused=True)
+    trained.grad = torch.randn_like(trained)
+    optimiser.step()
+    after = decoder.generate(PROMPTS, params)
+    decoder.prepack = False
+    assert after == decoder.generate(PROMPTS, params) != before
+    assert model.model.layers[0].mlp.down_proj not in decoder._packed
 
 
 def test_decode_loop_choice(tmp_path: object) -> None:

@@ -76,3 +76,26 @@ def test_probe_set_leaves_out_the_items_of_an_audit(tmp_path: Path) -> None:
                                 "warmth_model": "none", "grader": "lexical"})
     probes = ProbeSet(recipe, {})
     assert len(probes.item_ids()) == 5 and set(probes.item_ids()).isdisjoint({i.id for i in audited})
+
+
+def test_the_monitor_sees_the_weights_as_they_train(tiny: dict, tmp_path: Path, monkeypatch) -> None:
+    """The last probe evaluation answers as the saved model does, and differently from the first."""
+    from sincere.engines.hf import HFEngine
+    from sincere.train import probes as probes_mod
+
+    answered: list[list[str]] = []
+    evaluate = probes_mod.ProbeSet.evaluate
+
+    def recording(self, engine):  # noqa: ANN001, ANN202
+        metrics = evaluate(self, engine)
+        answered.append([row["response"] for row in self.rows])
+        return metrics
+
+    monkeypatch.setattr(probes_mod.ProbeSet, "evaluate", recording)
+    recipe = load("sft", None, tiny | {"data": "builtin:corpus", "data_limit": 16, "max_steps": 6, "monitor_every": 3,
+                                       "learning_rate": 0.05, "probe_max_new_tokens": 6})
+    train(recipe, tmp_path / "run")
+    assert len(answered) == 3 and answered[-1] != answered[0]
+    probes = probes_mod.ProbeSet(recipe, {})
+    evaluate(probes, HFEngine(str(tmp_path / "run" / "model")))
+    assert [row["response"] for row in probes.rows] == answered[-1]

@@ -9,8 +9,9 @@ What it does differently from `generate`:
 - only the last prompt token of each row goes through the LM head;
 - keys and values live in one preallocated slab per layer, written in place (no growing `cat`);
 - rows that have finished are dropped from the batch as the batch thins out;
-- on CPU in bf16, linear layers read weights prepacked for oneDNN (packed once, kept while the
-  weights stay the same tensors at the same version), which saves a weight copy per matmul.
+- on CPU in bf16, linear layers with frozen weights read them prepacked for oneDNN (packed once,
+  kept while the weights stay the same tensors at the same version), which saves a weight copy
+  per matmul.
 
 Slab layout, one row per prompt: `[prefix | padding, own tokens | new tokens]`, own tokens
 right-aligned so that every row writes its next token into the same column. An explicit mask
@@ -182,8 +183,14 @@ class Decoder:
 
     @contextmanager
     def _prepacked(self) -> Iterator[None]:
-        """While generating, bf16 CPU linear layers use oneDNN-prepacked copies of their weights."""
-        linears = [m for m in self.model.modules() if type(m) is torch.nn.Linear] if self.prepack else []
+        """While generating, bf16 CPU linear layers use oneDNN-prepacked copies of their frozen weights.
+
+        Trainable weights are never packed: an optimiser may change them in place without bumping
+        the tensor's version (fused AdamW does), so a packed copy could go stale unseen.
+        """
+        linears = [
+            m for m in self.model.modules() if type(m) is torch.nn.Linear and not m.weight.requires_grad
+        ] if self.prepack else []
         try:
             for module in linears:
                 key = (module.weight.data_ptr(), module.weight._version)

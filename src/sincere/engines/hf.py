@@ -251,7 +251,7 @@ def load_causal_lm(path: str, device: str, dtype: Any) -> tuple[Any, Any]:
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SincereError(f"cannot load model {path!r}: {first}") from exc
-    model.to(device).eval()
+    model.to(device).eval().requires_grad_(False)  # inference only: frozen weights may be prepacked
     tokenizer.padding_side = "left"
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
