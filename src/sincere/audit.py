@@ -19,7 +19,7 @@ from typing import Any
 
 from sincere import conditions as cond
 from sincere import items as items_mod
-from sincere import jsonl, progress
+from sincere import jsonl, outdir, progress
 from sincere.engines import Engine, GenParams
 from sincere.errors import SincereError
 from sincere.scoring.base import Scorer
@@ -253,26 +253,8 @@ RUN_FILES = ("results.jsonl", "summary.json", "report.html")
 
 
 def _check_out_dir(out_dir: Path, config: AuditConfig) -> None:
-    """Refuse a folder that holds a different audit or other files; an interrupted run's is reused."""
-    summary = out_dir / "summary.json"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise SincereError(f"{out_dir} exists and is not a folder")
-    if summary.exists():
-        try:
-            previous = json.loads(summary.read_text()).get("config")
-        except (OSError, json.JSONDecodeError):
-            previous = None
-        if previous != asdict(config):
-            raise SincereError(f"{out_dir} holds a different audit; choose another --out")
-    elif out_dir.is_dir():
-        foreign = [p.name for p in out_dir.iterdir() if not _is_run_file(p.name)]
-        if foreign:
-            raise SincereError(f"{out_dir} holds files that are not an audit's ({foreign[0]}...); choose another --out")
-
-
-def _is_run_file(name: str) -> bool:
-    """A run's own file, or the temporary file of an interrupted atomic write of one."""
-    return name in RUN_FILES or any(name.startswith(f".{f}.") and name.endswith(".tmp") for f in RUN_FILES)
+    """Claim the folder for this audit: refused if it holds another audit or other files (see outdir)."""
+    outdir.claim(out_dir, RUN_FILES, {"run": "audit", "config": asdict(config)}, "an audit")
 
 
 def write_run(out_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:

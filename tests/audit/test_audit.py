@@ -85,12 +85,17 @@ def test_interrupted_audit_resumes_to_identical_results(tmp_path, suite) -> None
 def test_out_dir_holding_another_audit_is_refused(tmp_path, suite) -> None:
     audit.run(audit.AuditConfig(**CONFIG), tmp_path / "run", engine=Sycophant(suite))
     other = audit.AuditConfig(**{**CONFIG, "limit": 5})
-    with pytest.raises(SincereError, match="different audit"):
+    with pytest.raises(SincereError, match="holds an audit with other settings"):
         audit.run(other, tmp_path / "run", engine=Sycophant(suite))
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "notes.txt").write_text("mine")
-    with pytest.raises(SincereError, match="not an audit"):
+    with pytest.raises(SincereError, match="not from an audit"):
         audit.run(other, tmp_path / "junk", engine=Sycophant(suite))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "results.jsonl").write_text("my own results")  # a run's name, but no run's marker
+    with pytest.raises(SincereError, match="not from an audit"):
+        audit.run(other, tmp_path / "mine", engine=Sycophant(suite))
+    assert (tmp_path / "mine" / "results.jsonl").read_text() == "my own results"
     assert (tmp_path / "junk" / "notes.txt").read_text() == "mine"
 
 

@@ -67,3 +67,21 @@ def test_audit_refuses_to_write_over_its_input(tmp_path) -> None:
     result = sincere("audit", str(data), "--out", str(data), *FAST)
     assert isinstance(result.exception, SincereError) and "input" in str(result.exception)
     assert read_jsonl(data) == [GOOD]
+
+
+def test_audit_reuses_only_its_own_folder(tmp_path) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [GOOD, CLAIM])
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "examples.jsonl").write_text("my own notes\n")  # an audit's file name, but not an audit's
+    result = sincere("audit", str(data), "--out", str(mine), *FAST)
+    assert isinstance(result.exception, SincereError) and "not from a data audit" in str(result.exception)
+    assert (mine / "examples.jsonl").read_text() == "my own notes\n"
+    out = tmp_path / "audit"
+    assert sincere("audit", str(data), "--out", str(out), *FAST).exit_code == 0
+    first = (out / "examples.jsonl").read_bytes()
+    assert sincere("audit", str(data), "--out", str(out), *FAST).exit_code == 0  # the same audit again
+    assert (out / "examples.jsonl").read_bytes() == first
+    result = sincere("audit", str(data), "--out", str(out), *FAST, "--max-words", "3")
+    assert isinstance(result.exception, SincereError) and "other settings" in str(result.exception)
+    assert (out / "examples.jsonl").read_bytes() == first

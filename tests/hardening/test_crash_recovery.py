@@ -71,8 +71,10 @@ def test_kill_between_results_and_summary_resumes(tmp_path: Path) -> None:
 
 
 def test_kill_during_first_atomic_write_resumes(tmp_path: Path) -> None:
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / ".results.jsonl.k3j2h1.tmp").write_text('{"partial": ')
+    _sycophant_audit(tmp_path / "run")
+    for name in ("results.jsonl", "summary.json", "report.html"):
+        (tmp_path / "run" / name).unlink()
+    (tmp_path / "run" / ".results.jsonl.k3j2h1.tmp").write_text('{"partial": ')  # the run's claim stays
     _sycophant_audit(tmp_path / "run")
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from sincere import jsonl, progress
+from sincere import jsonl, outdir, progress
 from sincere.data import sources
 from sincere.data.analyse import Tools, analyse
 from sincere.data.embed import Embedder, near_duplicates
@@ -159,6 +159,10 @@ def _first_pass(spec: str, tools: Tools, options: AuditOptions, partial: Path, p
     return ids, (np.vstack(blocks) if blocks else None), differences
 
 
+RUN_FILES = ("examples.jsonl", "summary.json", "report.html")
+PARTIAL = ".examples.partial.jsonl"
+
+
 def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> dict[str, Any]:
     """Audit a training set into `out_dir`; returns the summary (also written to summary.json)."""
     options = options or AuditOptions()
@@ -166,10 +170,11 @@ def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> 
     protect = sources.input_paths(spec)
     if any(out.resolve() == p.resolve() for p in protect):
         raise SincereError(f"--out {out} is the input file; give a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    outdir.claim(out, RUN_FILES, {"run": "data audit", "input": spec, "options": asdict(options)}, "a data audit",
+                 hidden=(PARTIAL,))
     problems = sources.Problems()
     tools = make_tools(options)
-    partial = out / ".examples.partial.jsonl"
+    partial = out / PARTIAL
     try:
         ids, vectors, differences = _first_pass(spec, tools, options, partial, problems)
         duplicates = {}
