@@ -11,7 +11,9 @@
 - kills: `sincere audit` (tiny random model, 4 items x 5 conditions, batch size 1) SIGKILLed `--kills`
   times once the cache holds a random number of rows, then resumed; and `sincere grade` killed at random
   times. Survived = cache intact, final results byte-identical to an uninterrupted run, no partial output.
-  Also kills in the audit's write phase (after the last generation), which a known bug makes unresumable.
+  Also kills in the audit's write phase (after the last generation), and `sincere data audit` of 20,000
+  chats killed at random moments and rerun into the same folder (consistent after each kill, identical
+  in the end, no work files left, input untouched).
 - faults: an audit through OpenAIEngine against the fake server (20% 5xx, 10% 429 + Retry-After, 5%
   stalls past the timeout, 10% dropped connections) vs a fault-free run.
 - concurrency: two processes writing one cache (overlapping keys) and a reader: rows lost, integrity.
@@ -177,7 +179,44 @@ def kills(n: int) -> dict[str, Any]:
         out["grade"] = {"kills": glog.kills, "survived": survived if complete else 0,
                         "temp_files_left": len(list(tmp.glob(".g.out.jsonl.*.tmp")))}
         print(f"  kills grade: {out['grade']}", flush=True)
+        out["data_audit"] = data_audit_kills(tmp, n)
+        print(f"  kills data audit: {out['data_audit']}", flush=True)
     return out
+
+
+def data_audit_kills(tmp: Path, n: int) -> dict[str, Any]:
+    """`sincere data audit` of 20,000 chats SIGKILLed `n` times at random moments, each time rerun into
+    the same folder: never a summary beside incomplete examples, and in the end the same bytes as a clean
+    run, with no work or temporary files left."""
+    from tests.hardening import crash
+
+    source = tmp / "chats.jsonl"
+    with open(source, "w", encoding="utf-8") as handle:
+        for i in range(20000):
+            chat = [{"role": "user", "content": f"I feel low. Is Sydney the capital of Australia? ({i})"},
+                    {"role": "assistant", "content": f"No, it is Canberra. Take care ({i})."}]
+            handle.write(json.dumps({"messages": chat}) + "\n")
+    before = source.read_bytes()
+
+    def args(folder: str) -> list[str]:
+        return ["data", "audit", str(source), "--warmth-model", "none", "--embedding-model", "none",
+                "--out", str(tmp / folder)]
+
+    env = crash.environment(tmp / "d.sqlite")
+    code, err = crash.finish(args("d-clean"), env)
+    assert code == 0, err
+    clean = {name: (tmp / "d-clean" / name).read_bytes() for name in ("examples.jsonl", "summary.json")}
+    consistent, log = 0, crash.KillLog()
+    for i in range(n):
+        one = crash.kill_repeatedly(args("d-run"), env, 1, (0.2, 3.0), seed=200 + i)
+        log.attempts += one.attempts
+        summary, examples = tmp / "d-run" / "summary.json", tmp / "d-run" / "examples.jsonl"
+        consistent += not summary.exists() or (examples.exists() and examples.read_bytes() == clean["examples.jsonl"])
+    code, _ = crash.finish(args("d-run"), env)
+    identical = code == 0 and all((tmp / "d-run" / name).read_bytes() == data for name, data in clean.items())
+    leftovers = [p.name for p in (tmp / "d-run").iterdir() if p.name.endswith(".tmp") or "partial" in p.name]
+    return {"kills": log.kills, "consistent_after_kill": consistent, "final_identical": identical,
+            "work_files_left": len(leftovers), "input_untouched": source.read_bytes() == before}
 
 
 def faults() -> dict[str, Any]:
