@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import sqlite3
 import sys
 
 import typer
@@ -35,6 +37,21 @@ def _register() -> None:
     from sincere.cli import audit, data, generate, grade, models, train, vectors  # noqa: F401  (commands register themselves)
 
 
+#: Errors of the storage rather than of sincere: reported in one line, the run resumable.
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+def storage_error(exc: BaseException) -> str | None:
+    """A one-line message for a full, read-only or size-limited disk (None for other errors)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        full = "full" in str(exc) or "disk I/O" in str(exc)
+        return f"the generation cache cannot be written ({exc}); free some space and rerun" if full else None
+    if not isinstance(exc, OSError) or exc.errno not in STORAGE_ERRNOS:
+        return None
+    where = f" writing {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror}{where}; free some space and rerun the same command (finished work is kept)"
+
+
 def main() -> None:
     """Entry point: run the app; user errors become one line on stderr and exit code 2."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -52,6 +69,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
+    except (OSError, sqlite3.OperationalError) as exc:
+        message = storage_error(exc)
+        if message is None:
+            raise
+        err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(2)
     except Exception as exc:
         if not hasattr(exc, "format_message"):  # typer's (vendored click) usage errors have it
             raise
