@@ -4,7 +4,8 @@
         [--only fuzz,kills,faults,concurrency,memory]
 
 - fuzz: every input path (JSONL records, items from JSONL/CSV with column maps, TruthfulQA CSV,
-  statements YAML, `grade` files, `data convert` and `grade` through the CLI, CLI argument junk), with
+  statements YAML, training recipe YAML, `grade` files, `data convert` and `grade` through the CLI,
+  CLI argument junk), with
   `--examples` hypothesis examples each (no shrinking: every case counts); a case fails on a traceback,
   a hang, a modified input, an exit code other than 0/2 or an error that is not one line naming the file.
   "truthfulqa (raw rows)" includes short rows, which hit a known bug (see tests/hardening).
@@ -49,6 +50,7 @@ def fuzz(examples: int) -> dict[str, Any]:
     from sincere.conditions import Statements
     from sincere.grade import grade_file
     from sincere.scoring.refusal import RefusalScorer
+    from sincere.train.recipe_io import load as load_recipe
 
     def on_file(name: str, call: Callable[[Path], str | None]) -> Callable[[bytes], str | None]:
         def check(data: bytes) -> str | None:
@@ -89,6 +91,8 @@ def fuzz(examples: int) -> dict[str, Any]:
          on_file("t.csv", lambda p: fz.check_library(lambda: items.load(f"truthfulqa:{p}"), p))),
         ("statements yaml", fz.yaml_bytes(),
          on_file("s.yaml", lambda p: fz.check_library(lambda: Statements.load(p), p))),
+        ("training recipe yaml", fz.recipe_bytes(),
+         on_file("r.yaml", lambda p: fz.check_library(lambda: load_recipe("sft", str(p)), p))),
         ("grade file", fz.jsonl_bytes(fz.GOOD_GRADE), on_file("g.jsonl", grade_ok)),
         ("cli data convert", fz.jsonl_bytes(fz.GOOD_CHAT), on_file("c.jsonl", lambda p: fz.check_cli(
             ["data", "convert", str(p), "--out", str(p.with_name("o.jsonl")), "--to", "messages"], [p], str(p)))),

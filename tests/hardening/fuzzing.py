@@ -130,6 +130,21 @@ def yaml_bytes(draw: st.DrawFn) -> bytes:
     return data
 
 
+@st.composite
+def recipe_bytes(draw: st.DrawFn) -> bytes:
+    """A training recipe YAML: valid settings, wrong types and values, unknown keys, YAML traps, binary."""
+    pieces = ["trainer: sft\n", "trainer: dpo\n", "trainer: 7\n", "learning_rate: 3.0e-4\n", "learning_rate: fast\n",
+              "epochs: -1\n", "max_steps: 1e999\n", "lora_r: [1, 2]\n", "model: {a: 1}\n", "monitor_every: 0\n",
+              "steer: 'x.safetensors:top:4'\n", "weights: {correctness: 2}\n", "unknown_key: 1\n", "seed: ~\n",
+              "seed: !!python/object:os.system\n", "batch_size: true\n", "guardrail: explode\n", "data: ''\n",
+              "probe_conditions: 'sad+nonsense'\n", "lora: maybe\n", "description: \u202e\U0001f600\n", "- a\n",
+              "a: &x [*x]\n", "\tkey: tab\n", "%YAML 9.9\n", "---\n...\n---\n", "key: 'unterminated\n", ": :\n"]
+    data = "".join(draw(st.lists(st.sampled_from(pieces), max_size=5))).encode()
+    if draw(st.integers(0, 4)) == 0:
+        data += draw(st.binary(max_size=12))
+    return data
+
+
 @dataclass
 class Tally:
     """Cases tried and failures (with a short description of each)."""

@@ -82,6 +82,16 @@ def test_statements_yaml(data: bytes) -> None:
 
 
 @FAST
+@given(fz.recipe_bytes(), st.sampled_from(["sft", "dpo", "grpo"]))
+def test_training_recipe_yaml(data: bytes, kind: str) -> None:
+    from sincere.train.recipe_io import load
+
+    folder, path = write(data, "recipe.yaml")
+    with folder:
+        assert fz.check_library(lambda: load(kind, str(path)), path) is None
+
+
+@FAST
 @given(st.text(max_size=40))
 def test_column_map_junk(spec: str) -> None:
     try:

@@ -34,7 +34,11 @@ def read_source(ref: str) -> tuple[str, dict[str, Any]]:
     if path.suffix in (".yaml", ".yml") or path.is_file():
         if not path.is_file():
             raise RecipeError(f"{ref}: no such recipe file")
-        text, where = path.read_text(encoding="utf-8"), str(path)
+        where = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RecipeError(f"{where}: cannot read as UTF-8 text ({exc})") from None
     elif ref in shipped():
         text = (resources.files("sincere") / "recipes" / f"{ref}.yaml").read_text(encoding="utf-8")
         where = f"recipe {ref}"
@@ -153,12 +157,20 @@ def load(kind: str, ref: str | None, overrides: dict[str, Any] | None = None) ->
         if key not in names:
             raise RecipeError(f"{where}: unknown key {key!r}{_did_you_mean(str(key), names)} for a {kind} recipe")
     hints = _hints(cls)
-    values = {k: coerce(k, hints[k], v) for k, v in data.items()}
+    try:
+        values = {k: coerce(k, hints[k], v) for k, v in data.items()}
+    except RecipeError as exc:
+        raise RecipeError(f"{where}: {exc}") from None
     for key, value in (overrides or {}).items():
         if key not in names:
             raise RecipeError(f"unknown setting {key!r}{_did_you_mean(key, names)} for a {kind} recipe")
         values[key] = coerce(key, hints[key], value)
-    return cls(**values)
+    try:
+        return cls(**values)
+    except RecipeError as exc:
+        if ref is None or overrides:  # the setting named may come from a flag: no file to blame
+            raise
+        raise RecipeError(f"{where}: {exc}") from None
 
 
 def dump(recipe: Recipe) -> str:
