@@ -115,6 +115,10 @@ def _response_logprobs(
     return result
 
 
+#: Positions sent through the output head at once (bounds the logits' memory: 1024 x vocabulary).
+HEAD_CHUNK = 1024
+
+
 def _token_logprob_sums(model: Any, ids: Any, mask: Any, targets: list[tuple[int, int, list[int]]]) -> list[float]:
     """Sum of log p(tokens) for each (row, first predicting position, tokens).
 
@@ -128,8 +132,12 @@ def _token_logprob_sums(model: Any, ids: Any, mask: Any, targets: list[tuple[int
         rows = torch.tensor([r for r, begin, body in targets for _ in body], device=ids.device)
         cols = torch.tensor([begin + k for r, begin, body in targets for k in range(len(body))], device=ids.device)
         gold = torch.tensor([t for _, _, body in targets for t in body], device=ids.device)
-        logits = model.get_output_embeddings()(hidden[rows, cols])
-        token_logp = -torch.nn.functional.cross_entropy(logits.float(), gold, reduction="none")
+        head, picked = model.get_output_embeddings(), hidden[rows, cols]
+        token_logp = torch.cat([  # in chunks: the full logits of 8k positions x a 50k vocabulary take GBs
+            -torch.nn.functional.cross_entropy(head(picked[at : at + HEAD_CHUNK]).float(), gold[at : at + HEAD_CHUNK],
+                                               reduction="none")
+            for at in range(0, len(gold), HEAD_CHUNK)
+        ])
     sums, at = [], 0
     for _, _, body in targets:
         sums.append(float(token_logp[at : at + len(body)].sum()))
