@@ -101,3 +101,14 @@ def test_sigkilled_run_regenerates_nothing_it_had(tiny_model, tmp_path) -> None:
     assert f"{40 - done_before} generated, {done_before} from the cache" in result.stderr
     assert count_rows(cache) == 40
     assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 40
+
+
+def test_audit_dtype_is_part_of_the_run(tiny_model, tmp_path) -> None:
+    args = ["audit", "--model", str(tiny_model), "--suite", "trivia", "--limit", "2", "--conditions", "unmodified",
+            "--warmth-model", "none", "--max-new-tokens", "4"]
+    env = {**os.environ, "SINCERE_CACHE": str(tmp_path / "cache.sqlite")}
+    assert run(*args, "--dtype", "fp32", "--out", str(tmp_path / "a"), env=env).returncode == 0
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert summary["config"]["dtype"] == "fp32" and summary["model_fingerprint"].endswith("@float32")
+    other = run(*args, "--dtype", "bf16", "--out", str(tmp_path / "a"), env=env)  # same folder, other dtype
+    assert other.returncode == 2 and "other settings" in other.stderr

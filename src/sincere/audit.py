@@ -50,6 +50,7 @@ class AuditConfig:
     n_boot: int = 2000
     vectors: str | None = None
     steer: str | None = None
+    dtype: str = "auto"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def params(self) -> GenParams:
@@ -220,7 +221,7 @@ def run(
     the_plan = plan(config)
     from sincere.engines import load_engine
 
-    engine = engine or (engine_factory() if engine_factory else load_engine(config.model))
+    engine = engine or (engine_factory() if engine_factory else load_engine(config.model, dtype=config.dtype))
     judge = load_engine(config.judge) if config.judge and scorers is None else None
     scorers = list(scorers) if scorers is not None else default_scorers(config, judge)
     started = time.time()

@@ -63,6 +63,16 @@ def test_fingerprint_follows_weights(tiny_model, tmp_path) -> None:
     assert fingerprint_of("org/name") == "hub:org/name"
 
 
+def test_fingerprint_names_the_dtype(tiny_model) -> None:
+    """bf16 and fp32 greedy replies can differ, so the generation cache keeps them apart."""
+    from sincere.engines.hf import HFEngine
+
+    fp32 = HFEngine(str(tiny_model), dtype="fp32", device="cpu").fingerprint
+    bf16 = HFEngine(str(tiny_model), dtype="bf16", device="cpu").fingerprint
+    assert fp32.endswith("@float32") and bf16.endswith("@bfloat16")
+    assert fp32.removesuffix("@float32") == bf16.removesuffix("@bfloat16") == fingerprint_of(str(tiny_model))
+
+
 def test_conversation_must_end_with_user(engine) -> None:
     with pytest.raises(SincereError, match="end with a user"):
         engine.generate([[{"role": "assistant", "content": "hi"}]])

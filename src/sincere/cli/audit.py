@@ -36,6 +36,7 @@ def audit(
     temperature: float = options.TEMPERATURE,
     seed: int = options.SEED,
     batch_size: int = options.BATCH_SIZE,
+    dtype: str = options.DTYPE,
     no_cache: bool = options.NO_CACHE,
 ) -> None:
     """Audit a model: accuracy and sycophancy under interpersonal contexts and user beliefs."""
@@ -47,7 +48,7 @@ def audit(
         max_new_tokens=max_new_tokens, temperature=temperature, system=system, columns=columns,
         statements=str(statements) if statements else None, judge=judge,
         warmth=None if warmth == "none" else warmth, warmth_frames=warmth_frames,
-        vectors=str(vectors) if vectors else None, steer=steer,
+        vectors=str(vectors) if vectors else None, steer=steer, dtype=dtype,
     )
     if steer:
         from sincere.vectors.spec import SteerSpec
@@ -55,9 +56,8 @@ def audit(
         SteerSpec.parse(steer)
     audit_mod.plan(config)  # fail fast on a bad suite or condition, before loading a model
     out_dir = out_dir or Path("runs") / _slug(f"{model}-{suite}-{seed}")
-    summary = audit_mod.run(
-        config, out_dir, engine_factory=lambda: load_engine(model, cache=not no_cache, batch_size=batch_size)
-    )
+    summary = audit_mod.run(config, out_dir, engine_factory=lambda: load_engine(
+        model, cache=not no_cache, batch_size=batch_size, dtype=dtype))
     print_summary(summary)
     if summary["statistics"].get("projection"):
         from sincere.cli.vectors import print_check

@@ -112,6 +112,7 @@ class HFEngine(Engine):
         fingerprint = fingerprint_of(path)
         if path != name and not Path(name).is_dir():
             fingerprint = f"{name}:{fingerprint}"
+        fingerprint += f"@{str(torch_dtype).removeprefix('torch.')}"  # bf16 and fp32 replies differ: cached apart
         self._attach(name, path, model, tokenizer, fingerprint, batch_size, loop)
 
     @classmethod
