@@ -1,7 +1,7 @@
 """Hardening figures: fuzz cases and failures, kills survived, faults injected, rows lost, peak RSS.
 
     .venv/bin/python benchmarks/bench_hardening.py [--examples 300] [--kills 10] [--lines 100000]
-        [--only fuzz,kills,faults,concurrency,memory]
+        [--only fuzz,kills,faults,concurrency,memory] [--paths recipe,grade]
 
 - fuzz: every input path (JSONL records, items from JSONL/CSV with column maps, TruthfulQA CSV,
   statements YAML, training recipe YAML, `grade` files, `data convert` and `grade` through the CLI,
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def fuzz(examples: int) -> dict[str, Any]:
+def fuzz(examples: int, paths: str = "") -> dict[str, Any]:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
     from tests.hardening import fuzzing as fz
@@ -113,7 +113,8 @@ def fuzz(examples: int) -> dict[str, Any]:
                 tally.failures.append(problem)
         return run
 
-    for name, strategy, check in targets:
+    wanted = [p.strip() for p in paths.split(",") if p.strip()]
+    for name, strategy, check in (t for t in targets if not wanted or any(w in t[0] for w in wanted)):
         tally = fz.Tally()
         start = time.perf_counter()
         runner(strategy, check, tally)()
@@ -296,9 +297,10 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--only", default="fuzz,kills,faults,concurrency,memory")
+    parser.add_argument("--paths", default="", help="Fuzz only input paths whose name contains one of these.")
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args()
-    sections = {"fuzz": lambda: fuzz(args.examples), "kills": lambda: kills(args.kills), "faults": faults,
+    sections = {"fuzz": lambda: fuzz(args.examples, args.paths), "kills": lambda: kills(args.kills), "faults": faults,
                 "concurrency": concurrency, "memory": lambda: memory(args.lines)}
     figures: dict[str, Any] = {}
     for name in args.only.split(","):
