@@ -36,6 +36,25 @@ def test_collect_matches_output_hidden_states(tiny) -> None:
         found.at(1)
 
 
+def test_collect_averages_the_first_reply_tokens_of_a_window(tiny) -> None:
+    model, tokenizer = tiny
+    ids, start = encode(tokenizer, PROMPTS[0], REPLIES[0])
+    assert len(ids) - start > 2, "the reply needs more than 2 tokens for this test"
+    with torch.no_grad():
+        states = model(input_ids=torch.tensor([ids]), output_hidden_states=True).hidden_states[1][0]
+    found = collect(model, tokenizer, PROMPTS[:1], REPLIES[:1], layers=[0], window=2)
+    assert torch.allclose(found.at(0)[0], states[start : start + 2].mean(0), atol=1e-5)
+    wide = collect(model, tokenizer, PROMPTS[:1], REPLIES[:1], layers=[0], window=10_000)
+    assert torch.allclose(wide.at(0)[0], states[start:].mean(0), atol=1e-5)
+    vectors = TraitVectors("sycophancy", torch.randn(2, 32, generator=torch.Generator().manual_seed(0)), layer=0,
+                           meta={"window": 2})
+    unit = vectors.unit(0)
+    assert project(model, tokenizer, PROMPTS[:1], REPLIES[:1], vectors)[0].response == pytest.approx(
+        float(states[start : start + 2].mean(0) @ unit), abs=1e-4)  # projections use the vectors' window
+    with pytest.raises(SincereError, match="window"):
+        collect(model, tokenizer, PROMPTS[:1], REPLIES[:1], layers=[0], window=0)
+
+
 def test_collect_rejects_bad_layers(tiny) -> None:
     model, tokenizer = tiny
     with pytest.raises(SincereError, match="out of range"):

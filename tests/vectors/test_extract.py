@@ -7,7 +7,7 @@ import torch
 from sincere import items
 from sincere.vectors.activations import collect
 from sincere.vectors.contrast import pairs
-from sincere.vectors.extract import best_layer, difference_of_means, extract, held_out, separation
+from sincere.vectors.extract import WINDOWS, best_layer, difference_of_means, extract, held_out, separation
 from sincere.vectors.layers import decoder_layers, hidden_of, with_hidden
 from sincere.vectors.store import load
 from tests.vectors.conftest import chat
@@ -70,3 +70,7 @@ def test_extract_chooses_on_the_models_own_replies(tiny) -> None:
     assert selection["by"] == "own_cv_auroc" and selection["n_own"] == 15 and selection["n_own_positive"] == 8
     assert selection["source"] in ("templates", "own", "both") and set(selection["cv"]) == {"templates", "own", "both"}
     assert selection["cv"][selection["source"]][vectors.layer] == selection["cv_auroc"]
+    assert vectors.window in WINDOWS and selection["window"] == vectors.window == vectors.meta["window"]
+    by_window = selection["cv_auroc_by_window"]
+    assert set(by_window) == {"all" if w is None else str(w) for w in WINDOWS}
+    assert selection["cv_auroc"] == max(by_window.values())

@@ -69,8 +69,10 @@ def extract(
                           provenance=provenance, own=own)
     path = vectors.save(out_file)
     print_layers(vectors.meta["layers"], vectors.layer, vectors.meta["selection"])
+    window = "all reply tokens" if vectors.window is None else f"the first {vectors.window} reply tokens"
     out.print(f"{trait}: layer {vectors.layer} chosen by {vectors.meta['selection']['by']} "
-              f"(source: {vectors.meta['selection']['source']}); wrote {path} and {path.with_suffix('.json')}")
+              f"(source: {vectors.meta['selection']['source']}; projections average {window}); "
+              f"wrote {path} and {path.with_suffix('.json')}")
 
 
 def _own_replies(engine: Any, pairs: list, chosen: list, n: int, max_new_tokens: int, seed: int) -> tuple:

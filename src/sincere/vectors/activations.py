@@ -1,4 +1,5 @@
-"""Hidden states of prompt + response pairs: the mean over the response tokens and the last prompt token.
+"""Hidden states of prompt + response pairs: the mean over the response tokens (or the first few of
+them) and the last prompt token.
 
 Each conversation is encoded with the chat template and the assistant prompt, then the reply's
 tokens are appended (exactly what a model sees while it generates that reply). Forward hooks on
@@ -115,7 +116,8 @@ def eval_mode(model: Any) -> Iterator[None]:
         model.train(was_training)
 
 
-def _pad(rows: list[tuple[list[int], int]], pad_id: int, device: torch.device) -> tuple[torch.Tensor, ...]:
+def _pad(rows: list[tuple[list[int], int]], pad_id: int, device: torch.device,
+         window: int | None = None) -> tuple[torch.Tensor, ...]:
     width = max(len(ids) for ids, _ in rows)
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     attention = torch.zeros((len(rows), width), dtype=torch.long)
@@ -123,7 +125,8 @@ def _pad(rows: list[tuple[list[int], int]], pad_id: int, device: torch.device) -
     for row, (tokens, prompt_length) in enumerate(rows):  # right padding: causal rows never see it
         ids[row, : len(tokens)] = torch.tensor(tokens)
         attention[row, : len(tokens)] = 1
-        response[row, prompt_length : len(tokens)] = 1
+        end = len(tokens) if window is None else min(len(tokens), prompt_length + window)
+        response[row, prompt_length:end] = 1
     ends = torch.tensor([prompt_length - 1 for _, prompt_length in rows])
     return ids.to(device), attention.to(device), response.to(device), ends.to(device)
 
@@ -136,8 +139,12 @@ def collect(
     *,
     layers: Sequence[int] | None = None,
     batch_tokens: int = BATCH_TOKENS,
+    window: int | None = None,
 ) -> Activations:
-    """Activations of every (prompt, response) pair at the chosen layers (default: all)."""
+    """Activations of every (prompt, response) pair at the chosen layers (default: all); the
+    response mean is over the first `window` reply tokens (default: all of them)."""
+    if window is not None and window < 1:
+        raise SincereError(f"the reply window must be at least 1 token, got {window}")
     if len(prompts) != len(responses):
         raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
     chosen = tuple(sorted(set(layers))) if layers is not None else tuple(range(len(decoder_layers(model))))
@@ -150,7 +157,8 @@ def collect(
     prompt_last: torch.Tensor | None = None
     with eval_mode(model), capture.attached():
         for group in _batches([len(ids) for ids, _ in encoded], batch_tokens):
-            ids, attention, capture.mask, capture.ends = _pad([encoded[i] for i in group], pad_id, model_device(model))
+            ids, attention, capture.mask, capture.ends = _pad([encoded[i] for i in group], pad_id, model_device(model),
+                                                              window)
             try:
                 model(input_ids=ids, attention_mask=attention, use_cache=False)
             except _Done:

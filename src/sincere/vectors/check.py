@@ -56,7 +56,8 @@ def run_check(engine: Any, vectors: TraitVectors, config: CheckConfig, model: st
     model, tokenizer = local_model(engine)
     vectors.check_model(model)
     layer = vectors.check_layer(vectors.layer if config.layer is None else config.layer)
-    states = collect(model, tokenizer, [r["messages"] for r in rows], [r["response"] for r in rows])
+    states = collect(model, tokenizer, [r["messages"] for r in rows], [r["response"] for r in rows],
+                     window=vectors.window)
     response = projections(states.response, vectors.directions)
     last = projections(states.prompt_last, vectors.directions)
     for k, row in enumerate(rows):

@@ -102,8 +102,9 @@ def extract(
     """Trait directions for every layer from contrastive pairs, and the chosen layer.
 
     Without `own`, the layer is picked by held-out separation of the templates. With `own` (the
-    model's replies to each pair's prompt and their labels, 1 / 0 / None), the source and layer
-    are picked by cross-validated AUROC on those replies (see `sincere.vectors.onpolicy`).
+    model's replies to each pair's prompt and their labels, 1 / 0 / None), the source, layer and
+    reply window (`WINDOWS`) are picked by cross-validated AUROC on those replies (see
+    `sincere.vectors.onpolicy`).
     """
     if len(pairs) < 4:
         raise SincereError(f"need at least 4 contrastive pairs, got {len(pairs)}")
@@ -116,9 +117,10 @@ def extract(
     selection: dict[str, Any] = {"by": "template_held_out_d", "source": "templates"}
     layer = best_layer(reports)
     directions = difference_of_means(positive, negative)
+    window = None
     if own is not None:
-        replies_own = _own_states(model, tokenizer, pairs, own, batch_tokens)
-        directions, layer, selection = _select_on_own(positive, negative, pairs, replies_own, folds, seed)
+        directions, layer, selection, window = _select_window_on_own(model, tokenizer, positive, negative, pairs, own,
+                                                                     folds, seed, batch_tokens)
     meta = {
         **(provenance or {}),
         "seed": seed,
@@ -129,15 +131,39 @@ def extract(
         "item_ids": [p.item_id for p in pairs],
         "held_out_ids": [p.item_id for p, m in zip(pairs, mask, strict=True) if m],
         "conditions": sorted({p.condition for p in pairs}),
-        "position": "response_mean",
+        "position": "response_mean" if window is None else f"response_mean_first_{window}",
+        "window": window,
         "selection": selection,
         "layers": [asdict(r) | {"norm": float(directions[r.layer].norm())} for r in reports],
     }
     return TraitVectors(trait, directions, layer, meta)
 
 
+#: Reply windows tried on the model's own replies: a projection averages the first N reply tokens
+#: (None: all). A reply usually states its stance early and rambles after, so a short window can
+#: track the behaviour better; cross-validation on the own replies decides.
+WINDOWS: tuple[int | None, ...] = (None, 8, 16, 32)
+
+
+def _select_window_on_own(model: Any, tokenizer: Any, positive: torch.Tensor, negative: torch.Tensor,
+                          pairs: Sequence[Pair], own: tuple[Sequence[str], Sequence[Any]], folds: int, seed: int,
+                          batch_tokens: int) -> tuple[torch.Tensor, int, dict[str, Any], int | None]:
+    """Directions, layer, selection record and reply window with the best cross-validated AUROC."""
+    best: tuple[torch.Tensor, int, dict[str, Any], int | None] | None = None
+    by_window: dict[str, float] = {}
+    for window in WINDOWS:
+        states = _own_states(model, tokenizer, pairs, own, batch_tokens, window)
+        directions, layer, selection = _select_on_own(positive, negative, pairs, states, folds, seed)
+        by_window["all" if window is None else str(window)] = selection["cv_auroc"]
+        if best is None or selection["cv_auroc"] > best[2]["cv_auroc"]:
+            best = directions, layer, selection, window
+    assert best is not None
+    best[2]["window"], best[2]["cv_auroc_by_window"] = best[3], by_window
+    return best
+
+
 def _own_states(model: Any, tokenizer: Any, pairs: Sequence[Pair], own: tuple[Sequence[str], Sequence[Any]],
-                batch_tokens: int) -> Any:
+                batch_tokens: int, window: int | None = None) -> Any:
     from sincere.vectors.onpolicy import OwnReplies
 
     replies, labels = own
@@ -145,7 +171,7 @@ def _own_states(model: Any, tokenizer: Any, pairs: Sequence[Pair], own: tuple[Se
         raise ValueError(f"{len(pairs)} pairs but {len(replies)} own replies and {len(labels)} labels")
     keep = [i for i, label in enumerate(labels) if label is not None and replies[i]]
     states = collect(model, tokenizer, [pairs[i].prompt for i in keep], [replies[i] for i in keep],
-                     batch_tokens=batch_tokens).response
+                     batch_tokens=batch_tokens, window=window).response
     return OwnReplies([pairs[i].item_id for i in keep], states, np.array([labels[i] == 1 for i in keep]))
 
 

@@ -50,10 +50,11 @@ def project(
     batch_tokens: int = BATCH_TOKENS,
 ) -> list[Projection]:
     """Projections of each response (and its last prompt token) on the unit direction at `layer`
-    (default: the vectors' chosen layer)."""
+    (default: the vectors' chosen layer), the response averaged over the vectors' reply window."""
     vectors.check_model(model)
     layer = vectors.check_layer(vectors.layer if layer is None else layer)
-    states = collect(model, tokenizer, conversations, responses, layers=[layer], batch_tokens=batch_tokens)
+    states = collect(model, tokenizer, conversations, responses, layers=[layer], batch_tokens=batch_tokens,
+                     window=vectors.window)
     unit = vectors.unit(layer)
     response = (states.at(layer) @ unit).tolist()
     last = (states.at(layer, "prompt_last") @ unit).tolist()

@@ -44,6 +44,12 @@ class TraitVectors:
             raise SincereError(f"layer {layer} out of range: {self.trait} vectors have layers 0-{self.n_layers - 1}")
         return layer
 
+    @property
+    def window(self) -> int | None:
+        """Reply tokens a projection averages over (the first N; None: all), as chosen at extraction."""
+        value = self.meta.get("window")
+        return int(value) if value is not None else None
+
     def unit(self, layer: int | None = None) -> torch.Tensor:
         """The unit-norm direction at a layer (default: the chosen layer)."""
         vector = self.directions[self.check_layer(self.layer if layer is None else layer)].float()
