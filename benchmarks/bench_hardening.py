@@ -173,10 +173,11 @@ def kills(n: int) -> dict[str, Any]:
         target = tmp / "g.out.jsonl"
         gargs = ["grade", str(source), "--out", str(target), "--warmth-model", "none"]
         env = crash.environment(tmp / "g.sqlite")
+        window = kill_window(gargs, env, target)
         survived = 0
         glog = crash.KillLog()
         for i in range(n):
-            one = crash.kill_repeatedly(gargs, env, 1, (0.5, 6.0), seed=100 + i)
+            one = crash.kill_repeatedly(gargs, env, 1, window, seed=100 + i)
             glog.attempts += one.attempts
             survived += not one.attempts[0][1] and (not target.exists() or target.read_bytes().count(b"\n") == 20000)
         code, _ = crash.finish(gargs, env)
@@ -189,8 +190,21 @@ def kills(n: int) -> dict[str, Any]:
     return out
 
 
+def kill_window(args: list[str], env: dict[str, str], output: Path | None = None) -> tuple[float, float]:
+    """Kill delays spread over a whole run: 5% to 95% of the seconds one uninterrupted run takes here."""
+    from tests.hardening import crash
+
+    start = time.perf_counter()
+    code, err = crash.finish(args, env)
+    assert code == 0, err
+    seconds = time.perf_counter() - start
+    if output is not None:
+        output.unlink()  # the kills start from nothing
+    return 0.05 * seconds, 0.95 * seconds
+
+
 def data_audit_kills(tmp: Path, n: int) -> dict[str, Any]:
-    """`sincere data audit` of 20,000 chats SIGKILLed `n` times at random moments, each time rerun into
+    """`sincere data audit` of 20,000 chats SIGKILLed `n` times at random moments of a run, each rerun into
     the same folder: never a summary beside incomplete examples, and in the end the same bytes as a clean
     run, with no work or temporary files left."""
     from tests.hardening import crash
@@ -212,8 +226,9 @@ def data_audit_kills(tmp: Path, n: int) -> dict[str, Any]:
     assert code == 0, err
     clean = {name: (tmp / "d-clean" / name).read_bytes() for name in ("examples.jsonl", "summary.json")}
     consistent, log = 0, crash.KillLog()
+    window = kill_window(args("d-time"), env)
     for i in range(n):
-        one = crash.kill_repeatedly(args("d-run"), env, 1, (0.2, 3.0), seed=200 + i)
+        one = crash.kill_repeatedly(args("d-run"), env, 1, window, seed=200 + i)
         log.attempts += one.attempts
         summary, examples = tmp / "d-run" / "summary.json", tmp / "d-run" / "examples.jsonl"
         consistent += not summary.exists() or (examples.exists() and examples.read_bytes() == clean["examples.jsonl"])
