@@ -12,12 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sincere.engines.hf import HFEngine
-
-
-def unwrap(model: Any) -> Any:
-    """The module that generates: a PEFT model's base model (adapters injected), else the model."""
-    get_base = getattr(model, "get_base_model", None)
-    return get_base() if callable(get_base) else model
+from sincere.vectors.layers import unwrap
 
 
 def live_engine(model: Any, tokenizer: Any, *, batch_size: int | None = None) -> HFEngine:

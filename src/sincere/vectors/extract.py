@@ -149,17 +149,14 @@ def _select_window_on_own(model: Any, tokenizer: Any, positive: torch.Tensor, ne
                           pairs: Sequence[Pair], own: tuple[Sequence[str], Sequence[Any]], folds: int, seed: int,
                           batch_tokens: int) -> tuple[torch.Tensor, int, dict[str, Any], int | None]:
     """Directions, layer, selection record and reply window with the best cross-validated AUROC."""
-    best: tuple[torch.Tensor, int, dict[str, Any], int | None] | None = None
-    by_window: dict[str, float] = {}
+    found = []
     for window in WINDOWS:
         states = _own_states(model, tokenizer, pairs, own, batch_tokens, window)
-        directions, layer, selection = _select_on_own(positive, negative, pairs, states, folds, seed)
-        by_window["all" if window is None else str(window)] = selection["cv_auroc"]
-        if best is None or selection["cv_auroc"] > best[2]["cv_auroc"]:
-            best = directions, layer, selection, window
-    assert best is not None
-    best[2]["window"], best[2]["cv_auroc_by_window"] = best[3], by_window
-    return best
+        found.append((*_select_on_own(positive, negative, pairs, states, folds, seed), window))
+    directions, layer, selection, window = max(found, key=lambda f: f[2]["cv_auroc"])  # the first of ties
+    selection["window"] = window
+    selection["cv_auroc_by_window"] = {"all" if w is None else str(w): s["cv_auroc"] for _, _, s, w in found}
+    return directions, layer, selection, window
 
 
 def _own_states(model: Any, tokenizer: Any, pairs: Sequence[Pair], own: tuple[Sequence[str], Sequence[Any]],
