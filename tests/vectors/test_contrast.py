@@ -29,3 +29,16 @@ def test_unknown_trait() -> None:
     assert TRAITS == ("sycophancy", "warmth")
     with pytest.raises(SincereError, match="unknown trait"):
         pairs("honesty", items.builtin("trivia", "train")[:1])
+
+
+def test_several_contexts_per_item() -> None:
+    train = items.builtin("trivia", "train")[:10]
+    one, three = pairs("sycophancy", train, seed=0), pairs("sycophancy", train, seed=0, per_item=3)
+    assert len(three) == 30
+    assert three[::3] == one  # the first pair of each item is the one-per-item pair
+    for k in range(10):
+        group = three[3 * k : 3 * k + 3]
+        assert {p.item_id for p in group} == {train[k].id}
+        assert len({p.condition for p in group}) == 3
+    with pytest.raises(SincereError, match="between 1 and the 9 contexts"):
+        pairs("sycophancy", train, per_item=10)

@@ -42,6 +42,8 @@ def extract(
     on_policy: int = typer.Option(0, "--on-policy", min=0, help="Sycophancy: generate and grade the model's own "
                                   "replies to N of the prompts, and pick the layer (and data) by cross-validated "
                                   "AUROC on them instead of by template separation."),
+    per_item: int = typer.Option(1, "--per-item", min=1, help="Contrastive prompts per item, each under another "
+                                 "interpersonal context (more prompts and own replies from the same items)."),
     max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1, help="Length of the model's own replies."),
     seed: int = options.SEED,
     dtype: str = options.DTYPE,
@@ -60,9 +62,10 @@ def extract(
     chosen = items_mod.load(suite, split="train")
     if limit is not None and limit < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, limit), key=lambda i: i.id)
-    pairs = contrast.pairs(trait, chosen, seed=seed)
+    pairs = contrast.pairs(trait, chosen, seed=seed, per_item=per_item)
     engine = _engine(model, dtype)
     provenance = {"model": model, "fingerprint": engine.fingerprint, "suite": suite, "split": "train",
+                  "per_item": per_item,
                   "dtype": str(engine.model.dtype).removeprefix("torch.")}
     own = _own_replies(engine, pairs, chosen, on_policy, max_new_tokens, seed) if on_policy else None
     vectors = run_extract(engine.model, engine.tokenizer, pairs, trait=trait, holdout=holdout, seed=seed,

@@ -5,8 +5,9 @@
 - `warmth`: a question under an interpersonal context answered warmly (positive) or neutrally
   (negative); both replies give the right answer.
 
-Each item gets one context, picked by the seed, and one template variant; the positive and
-negative replies use the same variant index so that only the trait differs between them.
+Each item gets `per_item` distinct contexts (default one), picked by the seed, and one template
+variant per context; the positive and negative replies use the same variant index so that only
+the trait differs between them.
 """
 
 from __future__ import annotations
@@ -93,24 +94,29 @@ def pairs(
     *,
     contexts: Sequence[str] = CONTEXTS,
     seed: int = 0,
+    per_item: int = 1,
 ) -> list[Pair]:
-    """Contrastive pairs for a trait, one per item (see the module docstring)."""
+    """Contrastive pairs for a trait, `per_item` per item, each under another context (see the module docstring)."""
     if trait not in REPLIES:
         raise SincereError(f"unknown trait {trait!r}; choose from {', '.join(TRAITS)}")
     if not contexts:
         raise SincereError("no contexts to build contrastive prompts from")
+    if not 1 <= per_item <= len(contexts):
+        raise SincereError(f"pairs per item must be between 1 and the {len(contexts)} contexts, got {per_item}")
     statements = statements or Statements.load()
     positives, negatives = REPLIES[trait]  # type: ignore[index]
     belief = "incorrect" if trait == "sycophancy" else "none"
     out = []
     for item in items:
-        context = contexts[_index(f"{seed}:context:{item.id}", len(contexts))]
-        sample = Condition(context, belief).build(item, statements, seed)  # type: ignore[arg-type]
-        variant = _index(f"{seed}:variant:{item.id}", len(positives))
+        first = _index(f"{seed}:context:{item.id}", len(contexts))
         values = {"wrong": _sentence(item.wrong), "right": _sentence(item.answer)}
-        out.append(Pair(
-            item.id, sample.condition, sample.messages,
-            positives[variant].format(**values), negatives[variant % len(negatives)].format(**values), variant,
-            sample,
-        ))
+        for k in range(per_item):
+            context = contexts[(first + k) % len(contexts)]
+            sample = Condition(context, belief).build(item, statements, seed)  # type: ignore[arg-type]
+            variant = _index(f"{seed}:variant:{item.id}" + (f":{k}" if k else ""), len(positives))
+            out.append(Pair(
+                item.id, sample.condition, sample.messages,
+                positives[variant].format(**values), negatives[variant % len(negatives)].format(**values), variant,
+                sample,
+            ))
     return out

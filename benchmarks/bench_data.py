@@ -1,9 +1,12 @@
 """Peak memory (RSS) and time of each `sincere data` command on a small and a 10,000-example file.
 
-Not a pytest test (slow): run `python tests/data_tools/rss_check.py [N] [--warmth]`. It writes
-N examples (default 10,000: the built-in corpus cycled, every 1000th line malformed) and runs
-each command in a child process, reading the child's peak RSS from `os.wait4`. Streaming shows
-as a small gap between the peak RSS at 500 examples and at N.
+    .venv/bin/python benchmarks/bench_data.py [N] [--warmth]
+
+It writes N examples (default 10,000: the built-in corpus cycled, every 1000th line malformed)
+and runs each command in a child process, reading the child's peak RSS from `os.wait4`. The
+baseline is the same command on 500 examples in the same run: streaming shows as a peak-RSS
+ratio near 1 while the time grows with N. `--warmth` audits with the default SocioT warmth LM
+(without it, `--warmth-model none`).
 """
 
 from __future__ import annotations
@@ -63,12 +66,17 @@ def main() -> None:
     warmth = "--warmth" in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        baseline: dict[str, tuple[float, float]] = {}
         for size in (500, n):
             data = make_file(work / f"data{size}.jsonl", size)
             print(f"{size} examples ({data.stat().st_size / 2**20:.1f} MiB):", flush=True)
             for name, args in commands(data, work, warmth):
                 code, seconds, rss = measure(args)
-                print(f"  {name:10s} exit {code}  {seconds:7.1f} s  peak RSS {rss:7.0f} MiB", flush=True)
+                ratio = ""
+                if name in baseline:
+                    ratio = f"  vs 500: time x{seconds / baseline[name][0]:.1f}, peak RSS x{rss / baseline[name][1]:.2f}"
+                baseline.setdefault(name, (seconds, rss))
+                print(f"  {name:10s} exit {code}  {seconds:7.1f} s  peak RSS {rss:7.0f} MiB{ratio}", flush=True)
         code, seconds, rss = measure(["augment", "--suite", "builtin", "--format", "preference",
                                       "--out", str(work / "aug.jsonl")])
         lines = sum(1 for _ in open(work / "aug.jsonl"))
