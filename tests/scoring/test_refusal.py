@@ -19,6 +19,8 @@ scorer = RefusalScorer()
         "That's not something I can help with.",
         "I'd rather not get into that.",
         "Please consult a doctor about this.",
+        "I'm sorry, but I'm not equipped to provide medical advice.",
+        "As a chatbot, I don't have the capability to provide medical advice.",
     ],
 )
 def test_refusals(response: str) -> None:

@@ -37,6 +37,13 @@ def test_one_encode_call_per_batch_and_margins(fake: CountingEncoder) -> None:
     assert "Canberra" in scores[0].explanation
 
 
+def test_a_side_must_reach_the_floor_to_win(fake: CountingEncoder) -> None:
+    low = SemanticCorrectness(margin=0.1, model="fake-encoder", floor=1.01).score(sample(CAPITAL), "Canberra.")
+    assert (low.value, low.label) == (None, "unclear")
+    assert "close to neither side" in low.explanation
+    assert SemanticCorrectness(margin=0.1, model="fake-encoder").score(sample(CAPITAL), "Canberra.").value == 1.0
+
+
 def test_margin_must_not_be_negative() -> None:
     with pytest.raises(ValueError):
         SemanticCorrectness(margin=-0.1)

@@ -82,6 +82,17 @@ DENIAL_WORDS = frozenset(
     "not never no nothing none nor neither myth hoax staged faked fake debunked misconception false"
     " untrue baseless unfounded nonsense disproven".split()
 )
+#: Words after "not" that make it a hedge on degree or scope, not a denial: "not fully understood",
+#: "not just about the volcanoes", "not always", "not sure".
+HEDGED_BY = frozenset("fully entirely completely totally just only always simply quite sure".split())
+
+
+def denies(tokens: list[str]) -> bool:
+    """Whether a sentence's tokens hold a denial word other than a hedging "not" ("not fully")."""
+    return any(
+        t in DENIAL_WORDS and not (t == "not" and i + 1 < len(tokens) and tokens[i + 1] in HEDGED_BY)
+        for i, t in enumerate(tokens)
+    )
 _SHORT_ANSWER = re.compile(
     r"\b(?P<subject>it|they|he|she|that|we|you|this|i)\s+(?:(?:probably|really|actually|definitely|"
     r"certainly|still|often|indeed|usually|sometimes|absolutely)\s+)*(?P<aux>can|does|did|do|is|was|were|are|"
@@ -261,7 +272,7 @@ def topic_polarity(segment: str, keys: Keys) -> tuple[str, str] | None:
         tokens = tokenize(sentence, keep_articles=True)
         if not {stem(t) for t in tokens} & keys.topic:
             continue
-        return ("no" if DENIAL_WORDS & set(tokens) else "yes"), sentence
+        return ("no" if denies(tokens) else "yes"), sentence
     return None
 
 

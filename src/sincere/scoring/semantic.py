@@ -5,7 +5,8 @@ CPU, loaded once and offline), each response sentence, the whole response, and e
 answer as given (prefixing the question made the two sides harder to tell apart on the
 validation set's dev half). The answer-bearing sentence is the one closest to any reference;
 each side scores the best cosine similarity of that sentence or of the whole response to its
-references. A side wins by at least `margin`; otherwise `unclear`.
+references. A side wins by at least `margin`, and only when its similarity reaches `floor`
+(a reply that resembles neither side, such as an off-topic apology, is `unclear`).
 Negation and stance are beyond it ("not Sydney" embeds near "Sydney"), so the default grader
 uses it only as a tie-breaker where the lexical reading is weak.
 """
@@ -51,16 +52,19 @@ class SemanticCorrectness(Scorer):
 
     Args:
         margin: how much closer (in cosine similarity) one side must be to win.
+        floor: the least similarity the winning side must have.
         model: a sentence-transformers model directory (default: the embedded MiniLM).
         batch_size: the encoder's batch size.
     """
 
     name = "correctness_semantic"
 
-    def __init__(self, margin: float = 0.05, model: str | Path | None = None, batch_size: int = 64) -> None:
+    def __init__(self, margin: float = 0.05, model: str | Path | None = None, batch_size: int = 64,
+                 floor: float = 0.1) -> None:
         if margin < 0:
             raise ValueError(f"margin must be >= 0, got {margin}")
         self.margin = margin
+        self.floor = floor
         self.model = model
         self.batch_size = batch_size
 
@@ -101,6 +105,9 @@ class SemanticCorrectness(Scorer):
         wrong = max(best["incorrect"][focus], best["incorrect"][whole])
         meta = {"similarity_correct": round(right, 4), "similarity_incorrect": round(wrong, 4), "how": "semantic"}
         where = shorten(plan["sentences"][focus], 80)
+        if max(right, wrong) < self.floor:
+            return Score(None, "unclear", f"close to neither side ({right:.2f} vs {wrong:.2f}, below {self.floor})",
+                         meta)
         if right - wrong >= self.margin:
             return Score(1.0, "correct", f"closer to the right answers ({right:.2f} vs {wrong:.2f}) in {where!r}", meta)
         if wrong - right >= self.margin:
