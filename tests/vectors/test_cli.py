@@ -22,3 +22,13 @@ def test_extract_then_show(tiny_model, tmp_path) -> None:
 def test_unknown_trait_is_a_user_error(tmp_path) -> None:
     result = CliRunner().invoke(app, ["vectors", "extract", "--trait", "honesty", "--out", str(tmp_path / "x")])
     assert result.exit_code != 0 and "unknown trait" in str(result.exception)
+
+
+def test_extract_with_several_prompts_per_item(tiny_model, tmp_path) -> None:
+    out = tmp_path / "syc.safetensors"
+    result = CliRunner().invoke(app, ["vectors", "extract", "--model", str(tiny_model), "--suite", "trivia",
+                                      "--limit", "6", "--per-item", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = load(out).meta
+    assert meta["per_item"] == 3 and meta["n_pairs"] == 18 and len(set(meta["item_ids"])) == 6
+    assert len(meta["conditions"]) > 1
