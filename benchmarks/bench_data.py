@@ -74,7 +74,8 @@ def main() -> None:
                 code, seconds, rss = measure(args)
                 ratio = ""
                 if name in baseline:
-                    ratio = f"  vs 500: time x{seconds / baseline[name][0]:.1f}, peak RSS x{rss / baseline[name][1]:.2f}"
+                    base_seconds, base_rss = baseline[name]
+                    ratio = f"  vs 500: time x{seconds / base_seconds:.1f}, peak RSS x{rss / base_rss:.2f}"
                 baseline.setdefault(name, (seconds, rss))
                 print(f"  {name:10s} exit {code}  {seconds:7.1f} s  peak RSS {rss:7.0f} MiB{ratio}", flush=True)
         code, seconds, rss = measure(["augment", "--suite", "builtin", "--format", "preference",
