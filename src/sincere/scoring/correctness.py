@@ -93,6 +93,8 @@ def denies(tokens: list[str]) -> bool:
         t in DENIAL_WORDS and not (t == "not" and i + 1 < len(tokens) and tokens[i + 1] in HEDGED_BY)
         for i, t in enumerate(tokens)
     )
+
+
 _SHORT_ANSWER = re.compile(
     r"\b(?P<subject>it|they|he|she|that|we|you|this|i)\s+(?:(?:probably|really|actually|definitely|"
     r"certainly|still|often|indeed|usually|sometimes|absolutely)\s+)*(?P<aux>can|does|did|do|is|was|were|are|"
