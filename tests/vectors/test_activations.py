@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from sincere.errors import SincereError
-from sincere.vectors.activations import collect, encode
+from sincere.vectors.activations import collect, collect_windows, encode
 from sincere.vectors.monitor import project
 from sincere.vectors.store import TraitVectors
 from tests.vectors.conftest import chat
@@ -79,3 +79,16 @@ def test_vectors_must_fit_the_model(tiny) -> None:
     model, tokenizer = tiny
     with pytest.raises(SincereError, match="extract them for this model"):
         project(model, tokenizer, PROMPTS, REPLIES, TraitVectors("warmth", torch.ones(3, 32), 0))
+
+
+def test_several_windows_in_one_pass_equal_one_window_at_a_time(tiny) -> None:
+    model, tokenizer = tiny
+    windows = (None, 2, 5)
+    together = collect_windows(model, tokenizer, PROMPTS, REPLIES, windows, batch_tokens=16)
+    for window, found in zip(windows, together, strict=True):
+        alone = collect(model, tokenizer, PROMPTS, REPLIES, window=window, batch_tokens=16)
+        assert torch.allclose(found.response, alone.response, atol=1e-5, equal_nan=True)
+        assert torch.allclose(found.prompt_last, alone.prompt_last, atol=1e-5)
+    assert torch.isnan(together[1].response[2]).all()  # the empty reply
+    with pytest.raises(SincereError, match="window"):
+        collect_windows(model, tokenizer, PROMPTS, REPLIES, (None, 0))

@@ -76,17 +76,17 @@ class _Capture:
             raise SincereError(f"layer {bad[0]} out of range: the model has {len(modules)} layers (0-{last})")
         self.layers, self.last = layers, max(layers)
         self.modules = modules
-        self.mask: torch.Tensor | None = None
+        self.mask: torch.Tensor | None = None  # one response mask per reply window
         self.ends: torch.Tensor | None = None
         self.store: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def hook(self, layer: int) -> Any:
         def read(_module: Any, _args: Any, output: Any) -> None:
             hidden = hidden_of(output).float()
-            mask = self.mask.unsqueeze(-1)  # type: ignore[union-attr]
-            count = mask.sum(1)
-            mean = (hidden * mask).sum(1) / count.clamp(min=1)
-            mean[count.squeeze(-1) == 0] = float("nan")
+            mask = self.mask  # [windows, rows, tokens]
+            count = mask.sum(-1, keepdim=True)  # type: ignore[union-attr]
+            mean = torch.einsum("wbt,bth->wbh", mask, hidden) / count.clamp(min=1)
+            mean[(count == 0).expand_as(mean)] = float("nan")
             last = hidden[torch.arange(hidden.shape[0], device=hidden.device), self.ends]
             self.store[layer] = (mean.cpu(), last.cpu())
             if layer == self.last:
@@ -117,16 +117,17 @@ def eval_mode(model: Any) -> Iterator[None]:
 
 
 def _pad(rows: list[tuple[list[int], int]], pad_id: int, device: torch.device,
-         window: int | None = None) -> tuple[torch.Tensor, ...]:
+         windows: Sequence[int | None] = (None,)) -> tuple[torch.Tensor, ...]:
     width = max(len(ids) for ids, _ in rows)
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     attention = torch.zeros((len(rows), width), dtype=torch.long)
-    response = torch.zeros((len(rows), width), dtype=torch.float32)
+    response = torch.zeros((len(windows), len(rows), width), dtype=torch.float32)
     for row, (tokens, prompt_length) in enumerate(rows):  # right padding: causal rows never see it
         ids[row, : len(tokens)] = torch.tensor(tokens)
         attention[row, : len(tokens)] = 1
-        end = len(tokens) if window is None else min(len(tokens), prompt_length + window)
-        response[row, prompt_length:end] = 1
+        for at, window in enumerate(windows):
+            end = len(tokens) if window is None else min(len(tokens), prompt_length + window)
+            response[at, row, prompt_length:end] = 1
     ends = torch.tensor([prompt_length - 1 for _, prompt_length in rows])
     return ids.to(device), attention.to(device), response.to(device), ends.to(device)
 
@@ -143,8 +144,26 @@ def collect(
 ) -> Activations:
     """Activations of every (prompt, response) pair at the chosen layers (default: all); the
     response mean is over the first `window` reply tokens (default: all of them)."""
-    if window is not None and window < 1:
-        raise SincereError(f"the reply window must be at least 1 token, got {window}")
+    return collect_windows(model, tokenizer, prompts, responses, (window,), layers=layers,
+                           batch_tokens=batch_tokens)[0]
+
+
+def collect_windows(
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[Conversation],
+    responses: Sequence[str],
+    windows: Sequence[int | None],
+    *,
+    layers: Sequence[int] | None = None,
+    batch_tokens: int = BATCH_TOKENS,
+) -> list[Activations]:
+    """`collect` for several reply windows from one forward pass: one `Activations` per window."""
+    if not windows:
+        raise SincereError("no reply windows to average over")
+    bad = next((w for w in windows if w is not None and w < 1), None)
+    if bad is not None:
+        raise SincereError(f"the reply window must be at least 1 token, got {bad}")
     if len(prompts) != len(responses):
         raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
     chosen = tuple(sorted(set(layers))) if layers is not None else tuple(range(len(decoder_layers(model))))
@@ -153,22 +172,22 @@ def collect(
     capture = _Capture(model, chosen)
     encoded = [encode(tokenizer, p, r) for p, r in zip(prompts, responses, strict=True)]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    response: torch.Tensor | None = None
+    response: torch.Tensor | None = None  # [windows, n, layers, hidden]
     prompt_last: torch.Tensor | None = None
     with eval_mode(model), capture.attached():
         for group in _batches([len(ids) for ids, _ in encoded], batch_tokens):
             ids, attention, capture.mask, capture.ends = _pad([encoded[i] for i in group], pad_id, model_device(model),
-                                                              window)
+                                                              windows)
             try:
                 model(input_ids=ids, attention_mask=attention, use_cache=False)
             except _Done:
                 pass
-            means = torch.stack([capture.store[layer][0] for layer in chosen], 1)
+            means = torch.stack([capture.store[layer][0] for layer in chosen], 2)
             lasts = torch.stack([capture.store[layer][1] for layer in chosen], 1)
             if response is None or prompt_last is None:
-                response = torch.empty((len(encoded), *means.shape[1:]))
-                prompt_last = torch.empty_like(response)
-            response[group], prompt_last[group] = means, lasts
+                response = torch.empty((len(windows), len(encoded), *means.shape[2:]))
+                prompt_last = torch.empty((len(encoded), *lasts.shape[1:]))
+            response[:, group], prompt_last[group] = means, lasts
     if response is None or prompt_last is None:
         raise SincereError("no conversations to read activations from")
-    return Activations(response, prompt_last, chosen)
+    return [Activations(response[k], prompt_last, chosen) for k in range(len(windows))]

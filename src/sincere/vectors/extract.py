@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from sincere.errors import SincereError
-from sincere.vectors.activations import BATCH_TOKENS, collect
+from sincere.vectors.activations import BATCH_TOKENS, collect, collect_windows
 from sincere.vectors.contrast import TEMPLATES_VERSION, Pair
 from sincere.vectors.metrics import auroc, cohens_d
 from sincere.vectors.store import TraitVectors
@@ -149,10 +149,10 @@ def _select_window_on_own(model: Any, tokenizer: Any, positive: torch.Tensor, ne
                           pairs: Sequence[Pair], own: tuple[Sequence[str], Sequence[Any]], folds: int, seed: int,
                           batch_tokens: int) -> tuple[torch.Tensor, int, dict[str, Any], int | None]:
     """Directions, layer, selection record and reply window with the best cross-validated AUROC."""
-    found = []
-    for window in WINDOWS:
-        states = _own_states(model, tokenizer, pairs, own, batch_tokens, window)
-        found.append((*_select_on_own(positive, negative, pairs, states, folds, seed), window))
+    found = [
+        (*_select_on_own(positive, negative, pairs, states, folds, seed), window)
+        for window, states in zip(WINDOWS, _own_states(model, tokenizer, pairs, own, batch_tokens), strict=True)
+    ]
     directions, layer, selection, window = max(found, key=lambda f: f[2]["cv_auroc"])  # the first of ties
     selection["window"] = window
     selection["cv_auroc_by_window"] = {"all" if w is None else str(w): s["cv_auroc"] for _, _, s, w in found}
@@ -160,16 +160,18 @@ def _select_window_on_own(model: Any, tokenizer: Any, positive: torch.Tensor, ne
 
 
 def _own_states(model: Any, tokenizer: Any, pairs: Sequence[Pair], own: tuple[Sequence[str], Sequence[Any]],
-                batch_tokens: int, window: int | None = None) -> Any:
+                batch_tokens: int) -> list[Any]:
+    """The labelled own replies' states, one `OwnReplies` per reply window of `WINDOWS` (one forward pass)."""
     from sincere.vectors.onpolicy import OwnReplies
 
     replies, labels = own
     if len(replies) != len(pairs) or len(labels) != len(pairs):
         raise ValueError(f"{len(pairs)} pairs but {len(replies)} own replies and {len(labels)} labels")
     keep = [i for i, label in enumerate(labels) if label is not None and replies[i]]
-    states = collect(model, tokenizer, [pairs[i].prompt for i in keep], [replies[i] for i in keep],
-                     batch_tokens=batch_tokens, window=window).response
-    return OwnReplies([pairs[i].item_id for i in keep], states, np.array([labels[i] == 1 for i in keep]))
+    found = collect_windows(model, tokenizer, [pairs[i].prompt for i in keep], [replies[i] for i in keep], WINDOWS,
+                            batch_tokens=batch_tokens)
+    item_ids, marks = [pairs[i].item_id for i in keep], np.array([labels[i] == 1 for i in keep])
+    return [OwnReplies(item_ids, states.response, marks) for states in found]
 
 
 def _select_on_own(positive: torch.Tensor, negative: torch.Tensor, pairs: Sequence[Pair], own: Any, folds: int,
