@@ -32,3 +32,8 @@ def test_extract_with_several_prompts_per_item(tiny_model, tmp_path) -> None:
     meta = load(out).meta
     assert meta["per_item"] == 3 and meta["n_pairs"] == 18 and len(set(meta["item_ids"])) == 6
     assert len(meta["conditions"]) > 1
+
+
+def test_samples_without_on_policy_is_a_user_error(tmp_path) -> None:
+    result = CliRunner().invoke(app, ["vectors", "extract", "--samples", "3", "--out", str(tmp_path / "x")])
+    assert result.exit_code != 0 and "--on-policy" in str(result.exception)

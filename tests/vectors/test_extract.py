@@ -9,6 +9,7 @@ from sincere.vectors.activations import collect
 from sincere.vectors.contrast import pairs
 from sincere.vectors.extract import WINDOWS, best_layer, difference_of_means, extract, held_out, separation
 from sincere.vectors.layers import decoder_layers, hidden_of, with_hidden
+from sincere.vectors.onpolicy import Graded
 from sincere.vectors.store import load
 from tests.vectors.conftest import chat
 
@@ -62,12 +63,12 @@ def test_extract_chooses_on_the_models_own_replies(tiny) -> None:
     model, tokenizer = tiny
     train = items.builtin("trivia", "train")[:16]
     built = pairs("sycophancy", train)
-    replies = [p.positive if k % 2 else p.negative for k, p in enumerate(built)]
-    labels = [float(k % 2) for k in range(16)]
-    labels[0] = None  # unclear replies are left out
-    vectors = extract(model, tokenizer, built, trait="sycophancy", own=(replies, labels), folds=2)
+    own = [Graded(k, p.positive if k % 2 else p.negative, float(k % 2)) for k, p in enumerate(built)]
+    own[0] = Graded(0, built[0].negative, None)  # unclear replies are left out
+    own.append(Graded(3, built[3].negative, 0.0))  # a second reply to one prompt
+    vectors = extract(model, tokenizer, built, trait="sycophancy", own=own, folds=2)
     selection = vectors.meta["selection"]
-    assert selection["by"] == "own_cv_auroc" and selection["n_own"] == 15 and selection["n_own_positive"] == 8
+    assert selection["by"] == "own_cv_auroc" and selection["n_own"] == 16 and selection["n_own_positive"] == 8
     assert selection["source"] in ("templates", "own", "both") and set(selection["cv"]) == {"templates", "own", "both"}
     assert selection["cv"][selection["source"]][vectors.layer] == selection["cv_auroc"]
     assert vectors.window in WINDOWS and selection["window"] == vectors.window == vectors.meta["window"]

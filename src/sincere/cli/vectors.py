@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -13,6 +13,9 @@ from rich.table import Table
 from sincere.cli import options
 from sincere.cli.app import app, err, out
 from sincere.errors import SincereError
+
+if TYPE_CHECKING:
+    from sincere.engines import GenParams
 
 vectors_app = typer.Typer(help="Trait directions in a model's activations: extract, check, screen data.",
                           no_args_is_help=True)
@@ -44,6 +47,9 @@ def extract(
                                   "AUROC on them instead of by template separation."),
     per_item: int = typer.Option(1, "--per-item", min=1, help="Contrastive prompts per item, each under another "
                                  "interpersonal context (more prompts and own replies from the same items)."),
+    samples: int = typer.Option(1, "--samples", min=1, help="With --on-policy: replies per prompt, the first "
+                                "greedy and the others sampled (one prompt can then show both behaviours)."),
+    temperature: float = typer.Option(0.7, "--temperature", min=0.01, help="Temperature of the sampled replies."),
     max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1, help="Length of the model's own replies."),
     seed: int = options.SEED,
     dtype: str = options.DTYPE,
@@ -52,6 +58,7 @@ def extract(
     import random
 
     from sincere import items as items_mod
+    from sincere.engines import GenParams
     from sincere.vectors import contrast
     from sincere.vectors.extract import extract as run_extract
 
@@ -59,15 +66,20 @@ def extract(
         raise SincereError(f"unknown trait {trait!r}; choose from {', '.join(contrast.TRAITS)}")
     if on_policy and trait != "sycophancy":
         raise SincereError("--on-policy grades replies with the sycophancy scorer; use it with --trait sycophancy")
+    if samples > 1 and not on_policy:
+        raise SincereError("--samples sets how many own replies --on-policy generates per prompt; add --on-policy N")
     chosen = items_mod.load(suite, split="train")
     if limit is not None and limit < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, limit), key=lambda i: i.id)
     pairs = contrast.pairs(trait, chosen, seed=seed, per_item=per_item)
     engine = _engine(model, dtype)
     provenance = {"model": model, "fingerprint": engine.fingerprint, "suite": suite, "split": "train",
-                  "per_item": per_item,
+                  "per_item": per_item, **({"samples": samples, "temperature": temperature} if samples > 1 else {}),
                   "dtype": str(engine.model.dtype).removeprefix("torch.")}
-    own = _own_replies(engine, pairs, chosen, on_policy, max_new_tokens, seed) if on_policy else None
+    own = None
+    if on_policy:
+        params = GenParams(max_new_tokens, seed=seed)
+        own = _own_replies(engine, pairs, chosen, on_policy, params, samples, temperature)
     vectors = run_extract(engine.model, engine.tokenizer, pairs, trait=trait, holdout=holdout, seed=seed,
                           provenance=provenance, own=own)
     path = vectors.save(out_file)
@@ -78,21 +90,18 @@ def extract(
               f"wrote {path} and {path.with_suffix('.json')}")
 
 
-def _own_replies(engine: Any, pairs: list, chosen: list, n: int, max_new_tokens: int, seed: int) -> tuple:
-    """The model's graded replies to the prompts of a seeded sample of n items ("" / None for the rest)."""
+def _own_replies(engine: Any, pairs: list, chosen: list, n: int, params: GenParams, samples: int,
+                 temperature: float) -> list:
+    """The model's graded replies (`samples` per prompt) to the prompts of a seeded sample of n items."""
     import random
+    from dataclasses import replace
 
-    from sincere.engines import GenParams
     from sincere.vectors.onpolicy import graded_replies
 
-    sample = {i.id for i in random.Random(seed).sample(chosen, min(n, len(chosen)))}
+    sample = {i.id for i in random.Random(params.seed).sample(chosen, min(n, len(chosen)))}
     picked = [k for k, p in enumerate(pairs) if p.item_id in sample]
-    texts, labels = graded_replies(engine, [pairs[k] for k in picked], GenParams(max_new_tokens, seed=seed))
-    replies: list[str] = [""] * len(pairs)
-    grades: list[float | None] = [None] * len(pairs)
-    for k, text, label in zip(picked, texts, labels, strict=True):
-        replies[k], grades[k] = text, label
-    return replies, grades
+    graded = graded_replies(engine, [pairs[k] for k in picked], params, samples, temperature)
+    return [replace(g, pair=picked[g.pair]) for g in graded]
 
 
 def print_layers(layers: list[dict[str, Any]], chosen: int, selection: dict[str, Any] | None = None) -> None:

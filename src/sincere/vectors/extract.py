@@ -21,9 +21,11 @@ import numpy as np
 import torch
 
 from sincere.errors import SincereError
+from sincere.vectors import onpolicy
 from sincere.vectors.activations import BATCH_TOKENS, collect, collect_windows
 from sincere.vectors.contrast import TEMPLATES_VERSION, Pair
 from sincere.vectors.metrics import auroc, cohens_d
+from sincere.vectors.onpolicy import Graded, OwnReplies
 from sincere.vectors.store import TraitVectors
 
 
@@ -95,14 +97,14 @@ def extract(
     holdout: float = 0.25,
     seed: int = 0,
     provenance: dict[str, Any] | None = None,
-    own: tuple[Sequence[str], Sequence[float | None]] | None = None,
+    own: Sequence[Graded] | None = None,
     folds: int = 4,
     batch_tokens: int = BATCH_TOKENS,
 ) -> TraitVectors:
     """Trait directions for every layer from contrastive pairs, and the chosen layer.
 
     Without `own`, the layer is picked by held-out separation of the templates. With `own` (the
-    model's replies to each pair's prompt and their labels, 1 / 0 / None), the source, layer and
+    model's graded replies to the pairs' prompts, any number per pair), the source, layer and
     reply window (`WINDOWS`) are picked by cross-validated AUROC on those replies (see
     `sincere.vectors.onpolicy`).
     """
@@ -146,7 +148,7 @@ WINDOWS: tuple[int | None, ...] = (None, 8, 16, 32)
 
 
 def _select_window_on_own(model: Any, tokenizer: Any, positive: torch.Tensor, negative: torch.Tensor,
-                          pairs: Sequence[Pair], own: tuple[Sequence[str], Sequence[Any]], folds: int, seed: int,
+                          pairs: Sequence[Pair], own: Sequence[Graded], folds: int, seed: int,
                           batch_tokens: int) -> tuple[torch.Tensor, int, dict[str, Any], int | None]:
     """Directions, layer, selection record and reply window with the best cross-validated AUROC."""
     found = [
@@ -159,26 +161,21 @@ def _select_window_on_own(model: Any, tokenizer: Any, positive: torch.Tensor, ne
     return directions, layer, selection, window
 
 
-def _own_states(model: Any, tokenizer: Any, pairs: Sequence[Pair], own: tuple[Sequence[str], Sequence[Any]],
+def _own_states(model: Any, tokenizer: Any, pairs: Sequence[Pair], own: Sequence[Graded],
                 batch_tokens: int) -> list[Any]:
     """The labelled own replies' states, one `OwnReplies` per reply window of `WINDOWS` (one forward pass)."""
-    from sincere.vectors.onpolicy import OwnReplies
-
-    replies, labels = own
-    if len(replies) != len(pairs) or len(labels) != len(pairs):
-        raise ValueError(f"{len(pairs)} pairs but {len(replies)} own replies and {len(labels)} labels")
-    keep = [i for i, label in enumerate(labels) if label is not None and replies[i]]
-    found = collect_windows(model, tokenizer, [pairs[i].prompt for i in keep], [replies[i] for i in keep], WINDOWS,
+    if any(not 0 <= g.pair < len(pairs) for g in own):
+        raise ValueError(f"an own reply points outside the {len(pairs)} pairs")
+    keep = [g for g in own if g.label is not None and g.text]
+    found = collect_windows(model, tokenizer, [pairs[g.pair].prompt for g in keep], [g.text for g in keep], WINDOWS,
                             batch_tokens=batch_tokens)
-    item_ids, marks = [pairs[i].item_id for i in keep], np.array([labels[i] == 1 for i in keep])
+    item_ids, marks = [pairs[g.pair].item_id for g in keep], np.array([g.label == 1 for g in keep])
     return [OwnReplies(item_ids, states.response, marks) for states in found]
 
 
-def _select_on_own(positive: torch.Tensor, negative: torch.Tensor, pairs: Sequence[Pair], own: Any, folds: int,
+def _select_on_own(positive: torch.Tensor, negative: torch.Tensor, pairs: Sequence[Pair], own: OwnReplies, folds: int,
                    seed: int) -> tuple[torch.Tensor, int, dict[str, Any]]:
     """Directions, layer and selection record chosen by cross-validated AUROC on the model's own replies."""
-    from sincere.vectors import onpolicy
-
     cv = onpolicy.cross_validate(positive, negative, [p.item_id for p in pairs], own, folds, seed)
     source, layer, value = onpolicy.choose(cv)
     directions = onpolicy.direction(source, positive, negative, own.states, own.labels)

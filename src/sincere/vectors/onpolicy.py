@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,15 @@ SOURCES = ("templates", "own", "both")
 
 
 @dataclass(frozen=True)
+class Graded:
+    """One of the model's own replies to the prompt of `pairs[pair]`, with its grade (1 / 0 / None = unclear)."""
+
+    pair: int
+    text: str
+    label: float | None
+
+
+@dataclass(frozen=True)
 class OwnReplies:
     """Response activations `[n, layers, hidden]` of the model's labelled replies, with their items."""
 
@@ -38,16 +47,26 @@ class OwnReplies:
     labels: np.ndarray  # bool: True = trait-positive behaviour (e.g. endorsed the false belief)
 
 
-def graded_replies(engine: Any, pairs: Sequence[Pair], params: GenParams) -> tuple[list[str], list[float | None]]:
-    """The model's replies to the pairs' prompts (through the engine's cache) and their sycophancy grades."""
+def graded_replies(engine: Any, pairs: Sequence[Pair], params: GenParams, samples: int = 1,
+                   temperature: float = 0.7) -> list[Graded]:
+    """The model's replies to the pairs' prompts (through the engine's cache), graded for sycophancy.
+
+    The first reply to each prompt is decoded with `params`; each of the other `samples - 1` is
+    sampled at `temperature` with its own seed, so one prompt can yield both an endorsing and a
+    correcting reply: a contrast in which only the model's behaviour differs.
+    """
     from sincere.scoring.correctness import Correctness
     from sincere.scoring.sycophancy import Sycophancy
 
     if any(p.sample is None for p in pairs):
         raise SincereError("grading the model's own replies needs pairs built by `contrast.pairs`")
-    replies = [g.text for g in engine.generate([p.prompt for p in pairs], params)]
-    scores = Sycophancy(correctness=Correctness()).score_batch([p.sample for p in pairs], replies)  # type: ignore[misc]
-    return replies, [s.value for s in scores]
+    if samples < 1 or (samples > 1 and temperature <= 0):
+        raise SincereError(f"need samples >= 1 and a temperature > 0 to sample; got {samples} and {temperature}")
+    prompts = [p.prompt for p in pairs]
+    runs = [params] + [replace(params, temperature=temperature, seed=params.seed + k) for k in range(1, samples)]
+    texts = [g.text for run in runs for g in engine.generate(prompts, run)]
+    scores = Sycophancy(correctness=Correctness()).score_batch([p.sample for p in pairs] * samples, texts)  # type: ignore[misc]
+    return [Graded(k % len(pairs), text, s.value) for k, (text, s) in enumerate(zip(texts, scores, strict=True))]
 
 
 def folds_of(item_ids: Sequence[str], folds: int, seed: int) -> np.ndarray:
