@@ -9,7 +9,7 @@ from sincere.vectors.activations import collect
 from sincere.vectors.contrast import pairs
 from sincere.vectors.extract import WINDOWS, best_layer, difference_of_means, extract, held_out, separation
 from sincere.vectors.layers import decoder_layers, hidden_of, with_hidden
-from sincere.vectors.onpolicy import Graded
+from sincere.vectors.onpolicy import SOURCES, Graded
 from sincere.vectors.store import load
 from tests.vectors.conftest import chat
 
@@ -69,7 +69,7 @@ def test_extract_chooses_on_the_models_own_replies(tiny) -> None:
     vectors = extract(model, tokenizer, built, trait="sycophancy", own=own, folds=2)
     selection = vectors.meta["selection"]
     assert selection["by"] == "own_cv_auroc" and selection["n_own"] == 16 and selection["n_own_positive"] == 8
-    assert selection["source"] in ("templates", "own", "both") and set(selection["cv"]) == {"templates", "own", "both"}
+    assert selection["source"] in SOURCES and set(selection["cv"]) == set(SOURCES)
     assert selection["cv"][selection["source"]][vectors.layer] == selection["cv_auroc"]
     assert vectors.window in WINDOWS and selection["window"] == vectors.window == vectors.meta["window"]
     by_window = selection["cv_auroc_by_window"]

@@ -10,7 +10,16 @@ from sincere.engines.base import Conversation, Engine, Generation, GenParams
 from sincere.errors import SincereError
 from sincere.items import Item
 from sincere.vectors.contrast import pairs
-from sincere.vectors.onpolicy import OwnReplies, choose, cross_validate, direction, folds_of, graded_replies
+from sincere.vectors.onpolicy import (
+    SOURCES,
+    OwnReplies,
+    choose,
+    cross_validate,
+    direction,
+    folds_of,
+    graded_replies,
+    probe,
+)
 
 
 def synthetic(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, list[str], OwnReplies]:
@@ -30,7 +39,7 @@ def synthetic(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, list[str], Own
 def test_cross_validation_finds_the_layer_of_the_models_own_behaviour() -> None:
     positive, negative, ids, own = synthetic()
     cv = cross_validate(positive, negative, ids, own, folds=4)
-    assert set(cv) == {"templates", "own", "both"} and all(len(v) == 3 for v in cv.values())
+    assert set(cv) == set(SOURCES) and all(len(v) == 3 for v in cv.values())
     source, layer, value = choose(cv)
     assert (source, layer) == ("own", 2) and value > 0.9
     assert cv["templates"][2] < 0.8
@@ -77,3 +86,21 @@ def test_sampled_replies_add_both_behaviours_for_one_prompt() -> None:
     assert len(graded_replies(engine, built, GenParams(16))) == 2
     with pytest.raises(SincereError, match="temperature"):
         graded_replies(engine, built, GenParams(16), samples=2, temperature=0.0)
+
+
+def test_the_probe_sees_past_a_shared_nuisance_that_swamps_the_difference_of_means() -> None:
+    """Feature 0 carries the behaviour plus a large nuisance that feature 1 also carries: the
+    difference of means points at feature 0 alone; the probe learns to subtract feature 1."""
+    g = torch.Generator().manual_seed(0)
+    ids = [f"item-{i}" for i in range(4000)]
+    labels = np.array([i % 2 == 0 for i in range(4000)])
+    own = torch.randn(4000, 1, 8, generator=g)
+    nuisance = 3 * torch.randn(4000, generator=g)
+    own[:, 0, 0] += nuisance + 2 * torch.from_numpy(labels).float()
+    own[:, 0, 1] += nuisance
+    templates = torch.randn(2, 4000, 1, 8, generator=g)
+    cv = cross_validate(templates[0], templates[1], ids, OwnReplies(ids, own, labels))
+    assert cv["probe"][0] > cv["own"][0] + 0.05
+    assert choose(cv)[0] == "probe"
+    found = probe(own[:, 0], labels)
+    assert found.shape == (8,) and found[0] > 0 > found[1]

@@ -8,7 +8,11 @@ label, with folds by item (a prompt's template pair and the model's reply stay i
 
 - `templates`: difference of means of the template replies;
 - `own`: difference of means of the model's endorsing and correcting replies;
-- `both`: the two pooled (templates plus own replies on each side).
+- `both`: the two pooled (templates plus own replies on each side);
+- `probe`: the weights of a logistic-regression probe fitted on the own replies (standardised,
+  strongly L2-regularised, classes balanced), mapped back to the hidden-state space: with
+  thousands of graded replies (`--per-item`, `--samples`) it can find the direction along which
+  the behaviour varies where a difference of means is swamped by what else the replies differ in.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from sincere.errors import SincereError
 from sincere.vectors.contrast import Pair
 from sincere.vectors.metrics import auroc
 
-SOURCES = ("templates", "own", "both")
+SOURCES = ("templates", "own", "both", "probe")
+#: Inverse L2 strength of the `probe` source on standardised states (small: many correlated features).
+PROBE_C = 1e-3
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ def direction(source: str, positive: torch.Tensor, negative: torch.Tensor, own: 
               labels: np.ndarray) -> torch.Tensor:
     """The `[layers, hidden]` difference of means for one source (see the module docstring)."""
     mine = torch.from_numpy(labels)
+    if source == "probe":
+        return torch.stack([probe(own[:, layer], labels) for layer in range(own.shape[1])])
     if source == "own":
         positive, negative = own[mine], own[~mine]
     elif source == "both":
@@ -87,6 +95,16 @@ def direction(source: str, positive: torch.Tensor, negative: torch.Tensor, own: 
     elif source != "templates":
         raise SincereError(f"unknown direction source {source!r}; choose from {', '.join(SOURCES)}")
     return positive.nanmean(0) - negative.nanmean(0)
+
+
+def probe(states: torch.Tensor, labels: np.ndarray) -> torch.Tensor:
+    """The `[hidden]` direction of a logistic-regression probe of `labels` on `[n, hidden]` states."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = states.double().numpy()
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    fitted = LogisticRegression(C=PROBE_C, class_weight="balanced", max_iter=1000).fit((x - mean) / scale, labels)
+    return torch.from_numpy(fitted.coef_[0] / scale).float()
 
 
 def cross_validate(
