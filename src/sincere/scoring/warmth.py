@@ -96,23 +96,33 @@ def _response_logprobs(
 
     jobs = sorted(jobs, key=lambda j: -(len(frames[j[1]]) + len(bodies[j[0]])))
     result: dict[tuple[int, int], float] = {}
+    pad = tokenizer.pad_token_id or 0
     start = 0
     while start < len(jobs):
-        width = len(frames[jobs[start][1]]) + len(bodies[jobs[start][0]])
+        width = _bucket(len(frames[jobs[start][1]]) + len(bodies[jobs[start][0]]), WIDTH_STEP)
         size = max(1, batch_tokens // width)
         batch = jobs[start : start + size]
         start += size
-        pad = tokenizer.pad_token_id or 0
-        ids = torch.full((len(batch), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        rows = min(size, 1 << (len(batch) - 1).bit_length())  # a few batch shapes, not one per batch
+        ids = torch.full((rows, width), pad, dtype=torch.long)
+        mask = torch.ones((rows, width), dtype=torch.long)  # filler rows attend to their own padding
         for row, (i, f) in enumerate(batch):
             seq = frames[f] + bodies[i]
             ids[row, : len(seq)] = torch.tensor(seq)
-            mask[row, : len(seq)] = 1
+            mask[row, len(seq) :] = 0
         targets = [(row, len(frames[f]) - 1, bodies[i]) for row, (i, f) in enumerate(batch)]
         sums = _token_logprob_sums(model, ids.to(device), mask.to(device), targets)
         result.update(zip(batch, sums, strict=True))
     return result
+
+
+#: Batch widths are rounded up to a multiple of this. The CPU matmul backend caches work per
+#: input shape, so a shape per batch made memory grow with the number of texts scored.
+WIDTH_STEP = 16
+
+
+def _bucket(n: int, step: int) -> int:
+    return -(-n // step) * step
 
 
 #: Positions sent through the output head at once (bounds the logits' memory: 1024 x vocabulary).
@@ -133,10 +143,13 @@ def _token_logprob_sums(model: Any, ids: Any, mask: Any, targets: list[tuple[int
         cols = torch.tensor([begin + k for r, begin, body in targets for k in range(len(body))], device=ids.device)
         gold = torch.tensor([t for _, _, body in targets for t in body], device=ids.device)
         head, picked = model.get_output_embeddings(), hidden[rows, cols]
+        filled = min(_bucket(len(gold), HEAD_CHUNK), 1 << (len(gold) - 1).bit_length())  # few head shapes
+        picked = torch.cat([picked, picked.new_zeros(filled - len(gold), picked.shape[1])])
+        padded = torch.cat([gold, gold.new_zeros(filled - len(gold))])
         token_logp = torch.cat([  # in chunks: the full logits of 8k positions x a 50k vocabulary take GBs
-            -torch.nn.functional.cross_entropy(head(picked[at : at + HEAD_CHUNK]).float(), gold[at : at + HEAD_CHUNK],
-                                               reduction="none")
-            for at in range(0, len(gold), HEAD_CHUNK)
+            -torch.nn.functional.cross_entropy(head(picked[at : at + HEAD_CHUNK]).float(),
+                                               padded[at : at + HEAD_CHUNK], reduction="none")
+            for at in range(0, filled, HEAD_CHUNK)
         ])
     sums, at = [], 0
     for _, _, body in targets:
