@@ -16,6 +16,7 @@ from sincere.errors import SincereError
 
 if TYPE_CHECKING:
     from sincere.engines import GenParams
+    from sincere.vectors.onpolicy import Graded
 
 vectors_app = typer.Typer(help="Trait directions in a model's activations: extract, check, screen data.",
                           no_args_is_help=True)
@@ -91,7 +92,7 @@ def extract(
 
 
 def _own_replies(engine: Any, pairs: list, chosen: list, n: int, params: GenParams, samples: int,
-                 temperature: float) -> list:
+                 temperature: float) -> list[Graded]:
     """The model's graded replies (`samples` per prompt) to the prompts of a seeded sample of n items."""
     import random
     from dataclasses import replace
