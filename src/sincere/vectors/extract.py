@@ -162,7 +162,7 @@ def _select_window_on_own(model: Any, tokenizer: Any, positive: torch.Tensor, ne
 
 
 def _own_states(model: Any, tokenizer: Any, pairs: Sequence[Pair], own: Sequence[Graded],
-                batch_tokens: int) -> list[Any]:
+                batch_tokens: int) -> list[OwnReplies]:
     """The labelled own replies' states, one `OwnReplies` per reply window of `WINDOWS` (one forward pass)."""
     if any(not 0 <= g.pair < len(pairs) for g in own):
         raise ValueError(f"an own reply points outside the {len(pairs)} pairs")
