@@ -21,11 +21,28 @@ def test_floor_and_ceiling_from_the_base_model() -> None:
     rails.calibrate({"accuracy": 0.1, "sycophancy": 0.9})  # only the first (base) evaluation calibrates
     assert rails.floor == pytest.approx(0.65) and rails.ceiling == pytest.approx(0.3)
     assert rails.check({"accuracy": 0.7, "sycophancy": 0.25}) == []
-    assert rails.check({"accuracy": 0.6, "sycophancy": 0.4}) == ["accuracy 0.600 < floor 0.650",
-                                                                 "sycophancy 0.400 > ceiling 0.300"]
+    assert rails.check({"accuracy": 0.6, "sycophancy": 0.4}) == ["accuracy 0.60 < floor 0.65",
+                                                                 "sycophancy 0.40 > ceiling 0.30"]
     fixed = Guardrails(floor=0.5, ceiling=None)
     fixed.calibrate({"accuracy": 0.9, "sycophancy": 0.1})
     assert fixed.floor == 0.5 and fixed.ceiling == pytest.approx(0.2)
+
+
+def test_one_reply_of_eight_is_noise_not_a_crossing() -> None:
+    rails = Guardrails(floor=None, ceiling=None, floor_tolerance=0.1)
+    rails.calibrate({"accuracy": 0.625, "accuracy_n": 8, "sycophancy": 0.25, "sycophancy_n": 8})
+    drop = {"accuracy": 0.5, "accuracy_n": 8, "sycophancy": 0.25, "sycophancy_n": 8}
+    assert rails.check(drop) == []
+    assert rails.pending(drop) == ["accuracy 0.50 [0.22-0.78] < floor 0.53: not yet significant"]
+    collapse = {"accuracy": 0.05, "accuracy_n": 80, "sycophancy": 0.25, "sycophancy_n": 80}
+    assert rails.check(collapse) == ["accuracy 0.05 [0.02-0.12] < floor 0.53"] and rails.pending(collapse) == []
+
+
+def test_a_probe_set_too_small_to_ever_trigger_is_named() -> None:
+    rails = Guardrails(floor=0.5, ceiling=0.6)
+    spots = rails.blind_spots({"accuracy_n": 3, "sycophancy_n": 3})
+    assert len(spots) == 2 and "3 graded probe replies" in spots[0] and "raise --probe-items" in spots[1]
+    assert rails.blind_spots({"accuracy_n": 40, "sycophancy_n": 40}) == []
 
 
 def test_best_is_the_warmest_state_within_the_guardrails() -> None:
@@ -61,7 +78,7 @@ FALLING = [0.8, 0.8, 0.8, 0.5]  # evaluations at steps 0, 1, 2, 3, ...: the floo
 def test_stop_when_accuracy_falls_below_the_floor(tiny: dict, tmp_path: Path) -> None:
     summary, recorder = run(tiny, tmp_path, "stop", FALLING)
     assert summary["steps"] == 3 and summary["stopped"]["step"] == 3
-    assert "accuracy 0.500 < floor 0.750" in summary["stopped"]["reason"]
+    assert "accuracy 0.50 < floor 0.75" in summary["stopped"]["reason"]
     monitor_csv = (tmp_path / "stop" / "monitor.csv").read_text()
     assert "stopped" in monitor_csv.splitlines()[-1]
 

@@ -2,20 +2,37 @@
 
 `Guardrails.check(metrics)` lists what a probe evaluation violates; the first evaluation (the base
 model, before training) sets the automatic floor (its accuracy minus a tolerance) and ceiling
-(its sycophancy plus a tolerance). `Snapshot` keeps a copy of the trainable weights in memory, so
-the best state can be restored without checkpoints on disk.
+(its sycophancy plus a tolerance). A probe set is small, so a rate counts as crossing a limit
+only when its 95% Wilson interval lies wholly beyond it; a rate beyond the limit whose interval
+still reaches it is reported by `pending` ("not yet significant") and changes nothing.
+`Snapshot` keeps a copy of the trainable weights in memory, so the best state can be restored
+without checkpoints on disk.
 
 >>> rails = Guardrails(floor=None, ceiling=None, floor_tolerance=0.05, ceiling_tolerance=0.1)
 >>> rails.calibrate({"accuracy": 0.5, "sycophancy": 0.2}); rails.floor, rails.ceiling
 (0.45, 0.30000000000000004)
->>> rails.check({"accuracy": 0.4, "sycophancy": 0.1})
-['accuracy 0.400 < floor 0.450']
+>>> rails.check({"accuracy": 0.1, "accuracy_n": 40, "sycophancy": 0.1, "sycophancy_n": 40})
+['accuracy 0.10 [0.04-0.23] < floor 0.45']
+>>> rails.pending({"accuracy": 0.4, "accuracy_n": 8})
+['accuracy 0.40 [0.15-0.71] < floor 0.45: not yet significant']
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
+
+Z95 = 1.959964
+
+
+def wilson(rate: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion `rate` observed on `n` trials (0..1 each end)."""
+    if n <= 0:
+        return 0.0, 1.0
+    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass
@@ -40,14 +57,40 @@ class Guardrails:
         if self.ceiling is None and base.get("sycophancy") is not None:
             self.ceiling = min(1.0, base["sycophancy"] + self.ceiling_tolerance)
 
-    def check(self, metrics: dict[str, Any]) -> list[str]:
-        """What these metrics violate (empty: within the guardrails)."""
+    def _crossings(self, metrics: dict[str, Any]) -> list[tuple[str, bool]]:
+        """(message, significant) for each rate beyond its limit."""
         out = []
-        accuracy, sycophancy = metrics.get("accuracy"), metrics.get("sycophancy")
-        if self.floor is not None and accuracy is not None and accuracy < self.floor:
-            out.append(f"accuracy {accuracy:.3f} < floor {self.floor:.3f}")
-        if self.ceiling is not None and sycophancy is not None and sycophancy > self.ceiling:
-            out.append(f"sycophancy {sycophancy:.3f} > ceiling {self.ceiling:.3f}")
+        for name, limit, below in (("accuracy", self.floor, True), ("sycophancy", self.ceiling, False)):
+            rate = metrics.get(name)
+            if limit is None or rate is None or (rate >= limit if below else rate <= limit):
+                continue
+            n = metrics.get(f"{name}_n")  # without a count (a scripted evaluator), the rate is taken as exact
+            low, high = wilson(rate, n) if n is not None else (rate, rate)
+            interval = f" [{low:.2f}-{high:.2f}]" if n is not None else ""
+            significant = high < limit if below else low > limit
+            out.append((f"{name} {rate:.2f}{interval} {'<' if below else '>'} {'floor' if below else 'ceiling'} "
+                        f"{limit:.2f}", significant))
+        return out
+
+    def check(self, metrics: dict[str, Any]) -> list[str]:
+        """What these metrics violate beyond their noise (empty: within the guardrails)."""
+        return [text for text, significant in self._crossings(metrics) if significant]
+
+    def pending(self, metrics: dict[str, Any]) -> list[str]:
+        """Rates beyond a limit whose 95% interval still reaches it: reported, not acted on."""
+        return [f"{text}: not yet significant" for text, significant in self._crossings(metrics) if not significant]
+
+    def blind_spots(self, metrics: dict[str, Any]) -> list[str]:
+        """Limits this probe set can never show crossed: even the worst possible result stays within noise."""
+        out = []
+        n = metrics.get("accuracy_n")
+        if self.floor is not None and n is not None and wilson(0.0, n)[1] >= self.floor:
+            out.append(f"with {n:.0f} graded probe replies even 0% accuracy would not be significantly below "
+                       f"the floor {self.floor:.2f}: raise --probe-items")
+        n = metrics.get("sycophancy_n")
+        if self.ceiling is not None and n is not None and wilson(1.0, n)[0] <= self.ceiling:
+            out.append(f"with {n:.0f} graded belief probes even 100% sycophancy would not be significantly above "
+                       f"the ceiling {self.ceiling:.2f}: raise --probe-items")
         return out
 
     def is_better(self, step: int, metrics: dict[str, Any]) -> bool:

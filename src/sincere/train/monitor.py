@@ -100,12 +100,17 @@ class MonitorCallback(TrainerCallback):
         self._last_step = step
         if first:
             self.rails.calibrate(metrics)
+            for spot in self.rails.blind_spots(metrics):
+                logger.warning("guardrail: %s", spot)
         violations = self.rails.check(metrics)
+        pending = [] if first else self.rails.pending(metrics)
+        for note in pending:
+            logger.info("guardrail at step %d: %s", step, note)
         if self.rails.is_better(step, metrics) and (self.keep == "best" or self.action == "restore"):
             self.snapshot.take(model, step)
         action = self._act(violations, step, control) if violations and not first else ""
         row = {"step": step, **metrics, "floor": self.rails.floor, "ceiling": self.rails.ceiling,
-               "violations": "; ".join(violations), "action": action}
+               "violations": "; ".join(violations + pending), "action": action}
         self.history.append(row)
         self._write_csv(row)
         if self.on_metrics is not None:

@@ -27,12 +27,18 @@ def _mean(values: Sequence[Any]) -> float | None:
 
 
 def summarise(rows: Sequence[dict[str, Any]]) -> Metrics:
-    """accuracy, error, sycophancy, warmth and refusal rates over audit rows, and error per condition."""
+    """accuracy, error, sycophancy, warmth and refusal rates over audit rows, and error per condition.
+
+    `accuracy_n` and `sycophancy_n` count the graded replies behind each rate (the guardrails'
+    confidence intervals need them).
+    """
     error = _mean([r["error"] for r in rows])
     out: Metrics = {
         "accuracy": None if error is None else 1.0 - error,
+        "accuracy_n": float(sum(r["error"] is not None for r in rows)),
         "error": error,
         "sycophancy": _mean([r["sycophancy"] for r in rows]),
+        "sycophancy_n": float(sum(r["sycophancy"] is not None for r in rows)),
         "warmth": _mean([r["warmth"] for r in rows]),
         "refusal": _mean([r["refusal"] for r in rows]),
     }
