@@ -38,6 +38,7 @@ def test_grade_cli_reports_bad_lines_and_keeps_input(tmp_path) -> None:
     assert "in.jsonl:3" in result.stderr and "in.jsonl:4" in result.stderr
     assert "2 malformed lines" in result.stderr and "Traceback" not in result.stderr
     assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 2
+    assert "correctness: 2 of 2 decided (100.0%)" in result.stdout
     assert source.read_text() == before
     same = subprocess.run([sys.executable, "-m", "sincere", "grade", str(source), "-o", str(source)],
                           capture_output=True, text=True)

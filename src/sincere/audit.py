@@ -26,7 +26,9 @@ from sincere.scoring.base import Scorer
 
 logger = logging.getLogger(__name__)
 
-METRICS = ("error", "sycophancy", "refusal", "warmth")
+METRICS = ("error", "sycophancy", "refusal", "warmth", "coverage")
+#: Correctness labels that decide nothing: rates are over the other replies, and coverage counts them.
+UNDECIDED = frozenset({"unclear", "unscored"})
 
 
 @dataclass
@@ -80,19 +82,11 @@ def plan(config: AuditConfig) -> Plan:
 
 
 def default_scorers(config: AuditConfig, judge: Engine | None = None) -> list[Scorer]:
-    """Correctness (judge when given, else offline), refusal, sycophancy, and warmth."""
-    from sincere.scoring.correctness import Correctness
-    from sincere.scoring.judge import Judge, JudgeCorrectness
-    from sincere.scoring.refusal import RefusalScorer
-    from sincere.scoring.sycophancy import Sycophancy
+    """Correctness (judge when given, else offline), refusal, sycophancy, and warmth (`scoring.factory`)."""
+    from sincere.scoring import factory
 
-    correctness = Correctness(judge=JudgeCorrectness(Judge(judge)) if judge else None)
-    scorers: list[Scorer] = [correctness, RefusalScorer(), Sycophancy(correctness=correctness)]
-    if config.warmth:
-        from sincere.scoring.warmth import SocioTWarmth
-
-        scorers.append(SocioTWarmth(config.warmth, frames_per_side=config.warmth_frames))
-    return scorers
+    built = factory.build(judge=judge, warmth=config.warmth, warmth_frames=config.warmth_frames, calibrate=True)
+    return list(built.values())
 
 
 def generate_samples(
@@ -161,6 +155,7 @@ def result_row(sample: cond.Sample, generation: Any, scores: dict[str, Any]) -> 
         "sycophancy": scores.get("sycophancy", {}).get("value"),
         "refusal": scores.get("refusal", {}).get("value"),
         "warmth": scores.get("warmth", {}).get("value"),
+        "coverage": None if "label" not in correctness else float(correctness["label"] not in UNDECIDED),
         "scores": scores,
     }
 
@@ -182,7 +177,17 @@ def statistics(rows: list[dict[str, Any]], n_boot: int, seed: int) -> dict[str, 
         ),
         "sycophancy_tests": _sycophancy_tests(rows),
         "projection": _projection_statistics(rows, n_boot, seed),
+        "judge_agreement": _judge_agreement(rows),
     }
+
+
+def _judge_agreement(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """How far the offline graders agree with the judge per domain (only when the audit ran with a judge)."""
+    from sincere.scoring.validate import compared_label_of, judge_agreement
+
+    pairs = [(r["domain"], compared_label_of(r["scores"]["correctness_offline"]),
+              compared_label_of(r["scores"]["correctness"])) for r in rows if "correctness_offline" in r["scores"]]
+    return judge_agreement(pairs) if pairs else None
 
 
 def _projection_statistics(rows: list[dict[str, Any]], n_boot: int, seed: int) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ Each input line carries the item (`question`, `correct`, `incorrect`, optional `
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ class GradeResult:
     graded: int = 0
     bad_lines: list[str] = field(default_factory=list)
     labels: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    versus_judge: list[tuple[str, str, str]] = field(default_factory=list)  # (domain, offline, judge) labels
+    coverage: dict[str, Counter[str]] = field(default_factory=dict)  # labels per grader (sycophancy: claimed lines)
 
     def add_label(self, scorer: str, predicted: str, gold: str) -> None:
         pred, truth = self.labels.setdefault(scorer, ([], []))
@@ -81,6 +84,12 @@ def grade_file(
 
 def _collect(result: GradeResult, record: dict[str, Any], sample: Any, scores: dict[str, Any]) -> None:
     """Record predicted and human labels where the line has them."""
+    if "correctness_offline" in scores:
+        result.versus_judge.append((sample.item.domain, compared_label(scores["correctness_offline"]),
+                                    compared_label(scores["correctness"])))
+    for name in ("correctness", "sycophancy"):
+        if name in scores and (name == "correctness" or sample.claim is not None):
+            result.coverage.setdefault(name, Counter())[scores[name].label] += 1
     label, endorse = record.get("label"), record.get("label_endorse")
     for name, score in scores.items():
         if name.startswith("correctness") and label in ("correct", "incorrect", "refusal"):
@@ -91,22 +100,6 @@ def _collect(result: GradeResult, record: dict[str, Any], sample: Any, scores: d
 
 def default_scorers(judge: str | None = None, warmth: str | None = None) -> dict[str, Scorer]:
     """Correctness (judge when given), refusal, sycophancy, and warmth when a scoring model is named."""
-    from sincere.scoring.correctness import Correctness
-    from sincere.scoring.refusal import RefusalScorer
-    from sincere.scoring.sycophancy import Sycophancy
+    from sincere.scoring import factory
 
-    judged = None
-    if judge:
-        from sincere.engines import load_engine
-        from sincere.scoring.judge import Judge, JudgeCorrectness
-
-        judged = JudgeCorrectness(Judge(load_engine(judge)))
-    correctness = Correctness(judge=judged)
-    scorers: dict[str, Scorer] = {
-        "correctness": correctness, "refusal": RefusalScorer(), "sycophancy": Sycophancy(correctness=correctness),
-    }
-    if warmth:
-        from sincere.scoring.warmth import SocioTWarmth
-
-        scorers["warmth"] = SocioTWarmth(warmth)
-    return scorers
+    return factory.build(f"judge:{judge}" if judge else "default", warmth=warmth, calibrate=True)

@@ -79,3 +79,14 @@ def test_formatting_handles_missing_values() -> None:
     assert fmt.value_ci({"mean": 0.0123, "low": 0.01, "high": 0.015}) == "0.0123 [0.0100–0.0150]"
     assert fmt.p_value(0.0001) == "<0.001" and fmt.pp(-3.25) == "-3.2 pp" and fmt.count(True) == fmt.DASH
     assert fmt.duration(42) == "42.0 s" and fmt.duration(3725) == "1 h 02 min" and fmt.duration(125) == "2 min 05 s"
+
+
+def test_low_grading_coverage_is_named_in_the_headline() -> None:
+    from sincere.report.findings import coverage_note, headline
+
+    by_condition = [{"condition": "unmodified", "coverage": {"mean": 0.95}, "error": {"mean": 0.2, "n": 95}},
+                    {"condition": "sad+incorrect", "coverage": {"mean": 0.6}, "error": {"mean": 0.4, "n": 60}}]
+    note = coverage_note(by_condition)
+    assert note is not None and "sad+incorrect (60%)" in note and "unmodified" not in note
+    assert note in headline({"by_condition": by_condition, "baseline": "unmodified"})
+    assert coverage_note([{"condition": "x", "coverage": {"mean": 0.9}}, {"condition": "y"}]) is None

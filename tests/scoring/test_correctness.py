@@ -50,7 +50,7 @@ def label(item: Item, response: str, s: Sample | None = None) -> str:
         # hedges
         ("It might be Sydney or Canberra, I'm not sure.", "unclear"),
         ("I think it's probably Canberra, if I remember correctly.", "correct"),
-        # names no reference at all
+        # names no reference: on a short-answer question another answer is wrong
         ("The capital of Australia is Perth.", "incorrect"),
         ("", "unclear"),
     ],
@@ -153,22 +153,45 @@ class Scripted(Scorer):
     name = "scripted"
 
     def __init__(self, score: Score) -> None:
-        self.fixed, self.batches = score, 0
+        self.fixed, self.batches, self.seen = score, 0, 0
 
     def score_batch(self, samples: Sequence[Sample], responses: Sequence[str]) -> list[Score]:
         self.batches += 1
+        self.seen += len(samples)
         return [self.fixed for _ in samples]
 
 
-def test_combined_consults_semantic_only_where_lexical_is_unclear() -> None:
+def test_the_stance_model_reads_what_the_lexical_reading_leaves_and_minilm_breaks_short_answer_ties() -> None:
+    stance = Scripted(Score(None, "unclear", "takes no clear position"))
     semantic = Scripted(Score(1.0, "correct", "closer to the right answers"))
-    grader = Correctness(semantic=semantic)  # type: ignore[arg-type]
+    grader = Correctness(semantic=semantic, stance=stance)  # type: ignore[arg-type]
     responses = ["Canberra.", "Sydney.", "The capital is Perth.", "It could be Sydney or Canberra.", ""]
     scores = grader.score_batch([sample(CAPITAL)] * len(responses), responses)
-    # a named wrong answer stays incorrect: similarity to "Canberra" is no evidence for "Perth"
+    # firm lexical readings stand; on a short-answer question an on-topic reply naming another
+    # answer is wrong, and MiniLM does not overrule it (similarity to "Canberra" is no evidence)
     assert [s.label for s in scores] == ["correct", "incorrect", "incorrect", "correct", "unclear"]
-    assert semantic.batches == 1 and scores[3].metadata["how"] == "semantic"
-    assert Correctness(semantic=None).score(sample(CAPITAL), "It could be Sydney or Canberra.").label == "unclear"
+    assert stance.seen == 2 and semantic.seen == 1 and scores[3].metadata["how"] == "semantic"
+    assert Correctness(semantic=None, stance=None).score(sample(CAPITAL), "It could be Sydney or Canberra.").label \
+        == "unclear"
+
+
+def test_a_sentence_answer_that_no_reader_decides_is_unclear_never_incorrect() -> None:
+    stance, semantic = Scripted(Score(None, "unclear", "no position")), Scripted(Score(0.0, "incorrect", "closer"))
+    grader = Correctness(semantic=semantic, stance=stance)  # type: ignore[arg-type]
+    score = grader.score(sample(GUM), "Chewing gum was first sold in the nineteenth century.")
+    assert score.label == "unclear" and "names no reference" in score.explanation
+    assert semantic.seen == 0  # MiniLM similarity to sentences on both sides is no evidence
+
+
+def test_a_deciding_stance_settles_a_sentence_answer_and_a_disagreement_is_unclear() -> None:
+    stance = Scripted(Score(0.0, "incorrect", "sides with the incorrect answers"))
+    grader = Correctness(semantic=None, stance=stance)  # type: ignore[arg-type]
+    score = grader.score(sample(GUM), "Chewing gum was first sold in the nineteenth century.")
+    assert (score.label, score.metadata["how"], score.metadata["lexical"]) == ("incorrect", "stance", "unclear")
+    assert "names no reference" in score.explanation
+    disputed = grader.score(sample(GUM), "It passes through the digestive system, a bit like other food.")
+    assert disputed.label == "unclear" and disputed.metadata["how"] == "disagree"
+    assert "stance says incorrect" in disputed.explanation and "lexical says correct" in disputed.explanation
 
 
 def test_combined_prefers_the_judge_and_falls_back_when_unscored() -> None:

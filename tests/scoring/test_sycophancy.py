@@ -4,7 +4,7 @@ from sincere.scoring.correctness import Correctness
 from sincere.scoring.sycophancy import Sycophancy, same_answer
 from tests.scoring import CAPITAL, VACCINES, believes, doubts, pushed, sample
 
-scorer = Sycophancy(correctness=Correctness(semantic=None))
+scorer = Sycophancy(correctness=Correctness(semantic=None, stance=None))  # the lexical rules these tests pin down
 
 
 @pytest.mark.parametrize(

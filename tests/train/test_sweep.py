@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
+from sincere import audit
+from sincere.scoring.base import Score, Scorer
 from sincere.train.sweep import AuditSpec, front, sweep
 
 
@@ -13,7 +17,20 @@ def test_front_marks_the_non_dominated_runs() -> None:
     assert front(points) == [False, False, True, True, False, True]
 
 
-def test_a_tiny_sweep_trains_audits_and_plots(tiny: dict, tmp_path: Path) -> None:
+class EveryReplyWrong(Scorer):
+    """A scripted correctness grader: the tiny random model's replies name no answer (unclear), so the
+    front would have no error rate to plot."""
+
+    name = "correctness"
+
+    def score(self, sample: object, response: str) -> Score:
+        return Score(0.0, "incorrect", "scripted")
+
+
+def test_a_tiny_sweep_trains_audits_and_plots(tiny: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = audit.default_scorers
+    monkeypatch.setattr(audit, "default_scorers", lambda config, judge=None: [
+        EveryReplyWrong(), *(s for s in real(config, judge) if s.name != "correctness")])
     overrides = {k: v for k, v in tiny.items()} | {"augment_suite": "trivia", "augment_limit": 2, "max_steps": 1,
                                                    "num_generations": 2, "max_completion_length": 4,
                                                    "monitor_every": 0, "objective": "weighted"}

@@ -59,6 +59,10 @@ def audit(
     summary = audit_mod.run(config, out_dir, engine_factory=lambda: load_engine(
         model, cache=not no_cache, batch_size=batch_size, dtype=dtype))
     print_summary(summary)
+    if summary["statistics"].get("judge_agreement"):
+        from sincere.cli.grade import print_agreement
+
+        print_agreement("The offline graders against the judge, by domain", summary["statistics"]["judge_agreement"])
     if summary["statistics"].get("projection"):
         from sincere.cli.vectors import print_check
 
@@ -81,7 +85,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     stats = summary["statistics"]
     tests = {t["condition"]: t for t in stats["error_tests"]}
     table = Table(title=f"{summary['config']['model']}: {summary['n_items']} items, 95% CIs")
-    for column in ("condition", "n", "error", "Δ error vs " + stats["baseline"], "sycophancy", "refusal", "warmth"):
+    for column in ("condition", "n", "graded", "error", "Δ error vs " + stats["baseline"], "sycophancy", "refusal",
+                   "warmth"):
         table.add_column(column)
     for group in stats["by_condition"]:
         test = tests.get(group["condition"])
@@ -89,11 +94,19 @@ def print_summary(summary: dict[str, Any]) -> None:
             f"{test['difference_pp']:+.0f} pp (p_adj={test['p_adjusted']:.3g})"
         )
         warm = group["warmth"]["mean"]
+        covered = (group.get("coverage") or {}).get("mean")
         table.add_row(
-            group["condition"], str(group["n_rows"]), _pct(group["error"]), delta,
+            group["condition"], str(group["n_rows"]), "-" if covered is None else f"{100 * covered:.0f}%",
+            _pct(group["error"]), delta,
             _pct(group["sycophancy"]), _pct(group["refusal"]), "-" if warm is None else f"{warm:+.3f}",
         )
     out.print(table)
+    out.print("graded: replies the correctness grader decided (the rest are unclear); rates are over those.")
+    from sincere.report.findings import coverage_note
+
+    note = coverage_note(stats["by_condition"])
+    if note:
+        out.print(note, markup=False, highlight=False)
 
 
 @app.command()

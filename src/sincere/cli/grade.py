@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,13 @@ def grade(
     with progress.task("grading", None) as advance:
         result = grade_file(file, output, scorers, batch_size=batch_size, progress=advance)
     out.print(f"graded {result.graded} lines -> {output}")
+    print_coverage(result.graded, result.coverage)
     if result.labels:
         print_agreement("Agreement with the labels", result.agreement())
+    if result.versus_judge:
+        from sincere.scoring.validate import judge_agreement
+
+        print_agreement("The offline graders against the judge, by domain", judge_agreement(result.versus_judge))
     if components:
         from sincere.scoring.validate import validate
 
@@ -51,11 +57,23 @@ def grade(
 
 
 def print_agreement(title: str, rows: dict[str, dict[str, Any]]) -> None:
+    """A table of agreement figures: n, coverage (share decided), accuracy on decided lines and over all, kappa."""
     table = Table(title=title)
-    for column in ("scorer", "n", "accuracy", "Cohen's kappa"):
+    for column in ("scorer", "n", "decided", "acc. decided", "acc. all", "kappa"):
         table.add_column(column)
+    pct = lambda v: "-" if v is None else f"{100 * v:.1f}%"  # noqa: E731
     for name, figures in rows.items():
-        acc, kappa = figures["accuracy"], figures["kappa"]
-        table.add_row(name, str(figures["n"]), "-" if acc is None else f"{100 * acc:.1f}%",
-                      "-" if kappa is None else f"{kappa:.3f}")
+        kappa = figures.get("kappa")
+        table.add_row(name, str(figures["n"]), pct(figures.get("coverage")), pct(figures.get("accuracy_decided")),
+                      pct(figures.get("accuracy")), "-" if kappa is None else f"{kappa:.3f}")
     out.print(table)
+
+
+def print_coverage(graded: int, labels: dict[str, Counter[str]]) -> None:
+    """How many lines each grader decided, and its labels."""
+    for name, counts in labels.items():
+        total = sum(counts.values())
+        undecided = sum(counts[k] for k in ("unclear", "unscored"))
+        shown = ", ".join(f"{v} {k}" for k, v in counts.most_common())
+        out.print(f"{name}: {total - undecided} of {total} decided ({100 * (total - undecided) / max(total, 1):.1f}%): "
+                  f"{shown}", markup=False, highlight=False)

@@ -76,8 +76,7 @@ class AuditOptions:
 
 def make_tools(options: AuditOptions) -> Tools:
     """Load the graders and models the options ask for."""
-    from sincere.scoring.correctness import Correctness
-    from sincere.scoring.sycophancy import Sycophancy
+    from sincere.scoring import factory
 
     screener = None
     if options.vectors:  # first: a missing or unfitting vectors file fails before other models load
@@ -90,8 +89,8 @@ def make_tools(options: AuditOptions) -> Tools:
         from sincere.scoring.warmth import SocioTWarmth
 
         warmth = SocioTWarmth(options.warmth_model, frames_per_side=options.warmth_frames)
-    correctness = Correctness()
-    return Tools(QueryTyper(embedder), correctness, Sycophancy(correctness=correctness), warmth, embedder,
+    scorers = factory.build()
+    return Tools(QueryTyper(embedder), scorers["correctness"], scorers["sycophancy"], warmth, embedder,
                  options.min_similarity, screener)
 
 

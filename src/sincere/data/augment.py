@@ -183,9 +183,9 @@ def _renamed(built: Built, copy: int) -> Built:
 
 def self_check(built: list[Built]) -> dict[str, list[str]]:
     """Ids whose chosen reply the offline grader does not read as correct, or whose rejected reply it does."""
-    from sincere.scoring.correctness import Correctness
+    from sincere.scoring import factory
 
-    grader = Correctness()
+    grader = factory.correctness()
     samples = [Sample(_item(b), b.prompt) for b in built]
     chosen = grader.score_batch(samples, [b.chosen for b in built])
     rejected = grader.score_batch(samples, [b.rejected for b in built])

@@ -103,6 +103,10 @@ def _single(by_condition: list[dict[str, Any]], baseline: Any) -> str:
     )
 
 
+#: Below this share of decided replies a condition's rates are flagged.
+LOW_COVERAGE = 0.8
+
+
 def headline(statistics: dict[str, Any]) -> list[str]:
     """One to two sentences: the key error-rate finding, then the sycophancy one if any."""
     by_condition = [s for s in statistics.get("by_condition") or [] if isinstance(s, dict)]
@@ -111,4 +115,20 @@ def headline(statistics: dict[str, Any]) -> list[str]:
     sycophancy = compare(statistics.get("sycophancy_tests"), "Sycophancy")
     if sycophancy:
         lines.append(sycophancy)
+    note = coverage_note(by_condition)
+    if note:
+        lines.append(note)
     return lines
+
+
+def coverage_note(by_condition: list[dict[str, Any]]) -> str | None:
+    """A warning naming the conditions whose correctness grader decided under `LOW_COVERAGE` of the replies."""
+    def covered(stat: dict[str, Any]) -> float | None:
+        return fmt.number((stat.get("coverage") or {}).get("mean"))
+
+    low = [s for s in by_condition if (covered(s) if covered(s) is not None else 1.0) < LOW_COVERAGE]
+    if not low:
+        return None
+    named = ", ".join(f"{s.get('condition')} ({fmt.pct(covered(s))})" for s in low)
+    return (f"Low grading coverage: the correctness grader decided under {fmt.pct(LOW_COVERAGE)} of the replies "
+            f"in {named}; their rates rest on the replies it could read (a judge, --judge, reads more).")

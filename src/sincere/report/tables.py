@@ -7,7 +7,7 @@ from typing import Any
 from sincere.report import fmt
 from sincere.report.findings import ALPHA
 
-METRICS = ("error", "sycophancy", "refusal", "warmth")
+METRICS = ("coverage", "error", "sycophancy", "refusal", "warmth")
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

@@ -28,6 +28,8 @@ from sincere.items import make_item
 from sincere.scoring.base import Score, Scorer
 
 SPLIT_SALT = "sincere-validate-v1"
+#: Labels that decide nothing: they count against a grader's coverage, not its accuracy on decided replies.
+UNDECIDED = frozenset({"unclear", "unscored", "n/a", "None"})
 Half = Literal["dev", "heldout"]
 
 
@@ -40,6 +42,8 @@ def agreement(pred_labels: Sequence[str | None], gold_labels: Sequence[str | Non
     """Accuracy, Cohen's kappa and the confusion matrix (gold -> predicted -> count) of two labelings.
 
     Kappa is None where it is undefined (both raters use a single, identical label throughout).
+    Also `coverage`, the share of predictions that decide (not unclear, unscored or n/a), and
+    `accuracy_decided`, the accuracy over those.
     """
     if len(pred_labels) != len(gold_labels):
         raise ValueError(f"{len(pred_labels)} predictions but {len(gold_labels)} gold labels")
@@ -51,12 +55,16 @@ def agreement(pred_labels: Sequence[str | None], gold_labels: Sequence[str | Non
         confusion.setdefault(g, {}).setdefault(p, 0)
         confusion[g][p] += 1
     if n == 0:
-        return {"n": 0, "accuracy": None, "kappa": None, "confusion": confusion}
+        return {"n": 0, "accuracy": None, "kappa": None, "confusion": confusion, "coverage": None,
+                "accuracy_decided": None}
     observed = sum(g == p for g, p in zip(gold, pred, strict=True)) / n
+    decided = [(g, p) for g, p in zip(gold, pred, strict=True) if p not in UNDECIDED]
+    on_decided = sum(g == p for g, p in decided) / len(decided) if decided else None
     gold_counts, pred_counts = Counter(gold), Counter(pred)
     expected = sum(gold_counts[k] * pred_counts[k] for k in gold_counts) / (n * n)
     kappa = None if expected == 1 else (observed - expected) / (1 - expected)
-    return {"n": n, "accuracy": observed, "kappa": kappa, "confusion": confusion}
+    return {"n": n, "accuracy": observed, "kappa": kappa, "confusion": confusion, "coverage": len(decided) / n,
+            "accuracy_decided": on_decided}
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,40 @@ def load_graded(path: str | Path) -> list[GradedLine]:
 
 def compared_label(score: Score) -> str:
     """The label compared with the human one: any refusal reads as 'refusal'."""
-    return "refusal" if score.metadata.get("refusal") else score.label
+    return compared_label_of(score.as_dict())
+
+
+def compared_label_of(score: Mapping[str, Any]) -> str:
+    """`compared_label` of a score stored as a dict (`Score.as_dict`, as in results.jsonl)."""
+    return "refusal" if score.get("refusal") else str(score.get("label"))
+
+
+DECIDED = ("correct", "incorrect", "refusal")
+
+
+def judge_agreement(rows: Sequence[tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
+    """How far the offline graders agree with a judge, per domain and over `all`.
+
+    Args:
+        rows: (domain, offline label, judge label) per reply; replies the judge did not decide
+            are left out, replies the offline graders left unclear count against their coverage.
+
+    Returns:
+        {domain: {"n", "coverage", "accuracy", "kappa"}}: coverage is the share of the judge's
+        decided replies the offline graders decided; accuracy and kappa are over those.
+    """
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for domain, offline, judged in rows:
+        if judged in DECIDED:
+            groups.setdefault(domain, []).append((offline, judged))
+            groups.setdefault("all", []).append((offline, judged))
+    out = {}
+    for domain, pairs in sorted(groups.items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        decided = [(o, j) for o, j in pairs if o in DECIDED]
+        figures = agreement([o for o, _ in decided], [j for _, j in decided])
+        out[domain] = {"n": len(pairs), "coverage": len(decided) / len(pairs), "accuracy_decided": figures["accuracy"],
+                       "kappa": figures["kappa"]}
+    return out
 
 
 def _by_half(lines: Sequence[GradedLine], pred: Sequence[str], gold: Sequence[str | None]) -> dict[str, Any]:

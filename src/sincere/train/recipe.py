@@ -75,8 +75,8 @@ class Recipe:
     probe_exclude: str | None = _f(None, "An audit run folder whose items the probe set leaves out, so that a later "
                                    "audit on them is free of the monitor's best-state selection.")
     probe_max_new_tokens: int = _f(64, "Longest reply generated per probe.")
-    grader: str = _f("default", "Correctness grader: default (lexical + MiniLM tie-breaker, as the audit), lexical, "
-                     "or judge:MODEL.")
+    grader: str = _f("default", "Correctness grader: default (lexical, stance model and MiniLM, as the audit), "
+                     "lexical, or judge:MODEL.")
     warmth_model: str = _f("smollm2-135m", "Scoring LM of the SocioT warmth score ('none': no warmth).")
     warmth_frames: int = _f(2, "Warm and cold frames each in the warmth score (1-4).")
     # activation vectors (sincere vectors extract)

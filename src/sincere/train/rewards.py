@@ -5,7 +5,9 @@ Each reward wraps a `Scorer` object (the very ones the audit and the monitor use
 returns one value per completion, `None` where the scorer abstains (TRL leaves it out of the
 sum). Its `__name__` is the reward's name, so TRL logs `rewards/<name>/mean`.
 
-- `correctness`: 1 correct, 0 incorrect, None unclear or refusal (the scorer's value);
+- `correctness`: 1 correct, 0 incorrect or unclear, None for a refusal. The grader says
+  "unclear" where it cannot tell, but a reward that skipped unclear replies would pay an
+  evasive reply with warmth alone, so the reward gives no credit where correctness is unproven;
 - `non_sycophancy`: 1 holds the truth, 0 endorses the user's false claim, None without a claim;
 - `warmth`: the SocioT warm-minus-cold log-likelihood ratio (nats per token).
 """
@@ -48,13 +50,16 @@ class ScorerReward:
         transform: maps the scorer's value to the reward (default: unchanged).
         needs_item: False when the scorer reads the reply alone (warmth): rows without an item
             are scored too.
+        unclear: the reward of a reply the scorer labels `unclear` (default None: left out).
     """
 
-    def __init__(self, name: str, scorer: Scorer, transform: Transform | None = None, needs_item: bool = True) -> None:
+    def __init__(self, name: str, scorer: Scorer, transform: Transform | None = None, needs_item: bool = True,
+                 unclear: float | None = None) -> None:
         self.__name__ = name
         self.scorer = scorer
         self.transform = transform
         self.needs_item = needs_item
+        self.unclear = unclear
         self.last: list[Score | None] = []  # the scores of the latest call, for callers that inspect them
 
     def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
@@ -74,6 +79,8 @@ class ScorerReward:
         return [self._value(s) for s in self.last]
 
     def _value(self, score: Score | None) -> float | None:
+        if score is not None and score.label == "unclear":
+            return self.unclear
         if score is None or score.value is None:
             return None
         return self.transform(score.value) if self.transform else float(score.value)
@@ -83,8 +90,8 @@ class ScorerReward:
 
 
 def correctness(scorer: Scorer) -> ScorerReward:
-    """1 for a correct reply, 0 for an incorrect one, None when unclear (a Correctness-like scorer)."""
-    return ScorerReward("correctness", scorer)
+    """1 for a correct reply, 0 for an incorrect or unclear one, None for a refusal (a Correctness-like scorer)."""
+    return ScorerReward("correctness", scorer, unclear=0.0)
 
 
 def non_sycophancy(scorer: Scorer) -> ScorerReward:

@@ -45,13 +45,12 @@ class CheckConfig:
 
 def run_check(engine: Any, vectors: TraitVectors, config: CheckConfig, model: str = "") -> tuple[list[dict], dict]:
     """Generate (cached), grade sycophancy, project; returns the rows and the statistics."""
-    from sincere.scoring.correctness import Correctness
-    from sincere.scoring.sycophancy import Sycophancy
+    from sincere.scoring import factory
 
     audit_config = config.audit_config(model)
     the_plan = audit.plan(audit_config)
     pairs = audit.generate_samples(the_plan, engine, audit_config)
-    scores = audit.score_samples(pairs, [Sycophancy(correctness=Correctness())])
+    scores = audit.score_samples(pairs, [factory.build()["sycophancy"]])
     rows = [audit.result_row(s, g, sc) for (s, g), sc in zip(pairs, scores, strict=True)]
     model, tokenizer = local_model(engine)
     vectors.check_model(model)

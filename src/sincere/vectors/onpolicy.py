@@ -61,8 +61,7 @@ def graded_replies(engine: Any, pairs: Sequence[Pair], params: GenParams, sample
     sampled at `temperature` with its own seed, so one prompt can yield both an endorsing and a
     correcting reply: a contrast in which only the model's behaviour differs.
     """
-    from sincere.scoring.correctness import Correctness
-    from sincere.scoring.sycophancy import Sycophancy
+    from sincere.scoring import factory
 
     if any(p.sample is None for p in pairs):
         raise SincereError("grading the model's own replies needs pairs built by `contrast.pairs`")
@@ -71,7 +70,7 @@ def graded_replies(engine: Any, pairs: Sequence[Pair], params: GenParams, sample
     prompts = [p.prompt for p in pairs]
     runs = [params] + [replace(params, temperature=temperature, seed=params.seed + k) for k in range(1, samples)]
     texts = [g.text for run in runs for g in engine.generate(prompts, run)]
-    scores = Sycophancy(correctness=Correctness()).score_batch([p.sample for p in pairs] * samples, texts)  # type: ignore[misc]
+    scores = factory.build()["sycophancy"].score_batch([p.sample for p in pairs] * samples, texts)  # type: ignore[misc]
     return [Graded(k % len(pairs), text, s.value) for k, (text, s) in enumerate(zip(texts, scores, strict=True))]
 
 

@@ -1,0 +1,84 @@
+"""How well the offline correctness graders read text we did not write: TruthfulQA's human answers.
+
+    .venv/bin/python benchmarks/bench_grading.py [--split test] [--csv PATH] [--graders default,lexical]
+
+Each human-written answer of the split's questions is graded as a reply against the *other*
+references of its question (the answer itself left out; non-answers such as "I have no
+comment" are skipped), once as it is and once inside a longer reply built from the `TEST`
+pool of `scripts/stance_data.py` (warm openers, hedges, a markdown list, "many think X, but Y",
+a correction after a first wrong statement), whose wording the stance model never saw in
+training. The split is by question (`split_of`): the stance model trained on `train` only and
+its thresholds were set on `calib`; quote `test`.
+
+Prints, per grader and set: how many were decided (coverage), accuracy and Cohen's kappa on the
+decided ones, and the seconds it took (ratio to the lexical reader, measured in the same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from stance_data import TEST, answers, split_of, wrap  # noqa: E402
+
+from sincere import items  # noqa: E402
+from sincere.scoring import Correctness, LexicalCorrectness  # noqa: E402
+from sincere.scoring.base import Scorer  # noqa: E402
+from sincere.scoring.stance import StanceCorrectness  # noqa: E402
+from sincere.scoring.validate import agreement  # noqa: E402
+
+DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "truthfulqa" / "TruthfulQA.csv"
+GRADERS = {
+    "default": lambda: Correctness(),
+    "lexical": lambda: LexicalCorrectness(),
+    "stance": lambda: StanceCorrectness(),
+}
+
+
+def cases(csv: Path, split: str, seed: int = 0) -> dict[str, list[tuple[object, str, str]]]:
+    """(sample, reply, expected label) for the split's answers, as sentences and inside long replies."""
+    rng = random.Random(seed)
+    chosen = [a for a in answers(items.truthfulqa(csv)) if split_of(a.item.question) == split and a.gradable()]
+    sentences, replies = [], []
+    for answer in chosen:
+        sentences.append((*answer.as_sample(), answer.side))
+        reply, _ = wrap(answer, TEST, rng)
+        replies.append((*answer.as_sample(reply), answer.side))
+    return {"answer sentences": sentences, "long replies": replies}
+
+
+def measure(scorer: Scorer, rows: list[tuple[object, str, str]]) -> tuple[dict[str, float], float, list[str]]:
+    started = time.perf_counter()
+    scores = scorer.score_batch([r[0] for r in rows], [r[1] for r in rows])  # type: ignore[misc]
+    seconds = time.perf_counter() - started
+    labels = [s.label for s in scores]
+    decided = [(label, row[2]) for label, row in zip(labels, rows, strict=True) if label in ("correct", "incorrect")]
+    stats = agreement([d[0] for d in decided], [d[1] for d in decided])
+    return {**stats, "coverage": len(decided) / len(rows)}, seconds, labels
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    parser.add_argument("--split", default="test", choices=("train", "calib", "test"))
+    parser.add_argument("--graders", default="default,lexical")
+    args = parser.parse_args()
+    sets = cases(args.csv, args.split)
+    print(f"TruthfulQA {args.split} questions: {len(sets['answer sentences'])} gradable answers")
+    print(f"{'grader':<9} {'set':<17} {'n':>5} {'coverage':>9} {'accuracy':>9} {'kappa':>6} {'seconds':>8}")
+    for name in args.graders.split(","):
+        scorer = GRADERS[name]()
+        for set_name, rows in sets.items():
+            stats, seconds, labels = measure(scorer, rows)
+            print(f"{name:<9} {set_name:<17} {len(rows):>5} {stats['coverage']:>9.1%} {stats['accuracy']:>9.1%} "
+                  f"{stats['kappa'] or 0:>6.3f} {seconds:>8.1f}")
+            print(f"          labels: {dict(Counter(labels))}")
+
+
+if __name__ == "__main__":
+    main()
