@@ -389,11 +389,13 @@ def _absent(item: Item, response: str) -> Score:
     if is_yes_no(item.correct, item.incorrect):
         return Score(None, "unclear", "takes no clear yes/no position", {"how": "no position"})
     looked = f"looked for {list(item.correct)[:3]}"
-    if short_answers(item) and content_words(tokenize(response)) & keys_for(item).topic:
-        # "The capital of Turkey is Izmir": on a short-answer question, an on-topic reply that names
-        # no reference gives another answer (TriviaQA's rule); a sentence-length reference may be
-        # paraphrased, so there it is unclear
-        return Score(0.0, "incorrect", f"answers on the topic without naming a reference ({looked})",
+    sentences = split_sentences(response)
+    if short_answers(item) and len(sentences) <= DIRECT_ANSWER_SENTENCES and any(
+            content_words(tokenize(s)) & keys_for(item).topic for s in sentences):
+        # "The capital of Turkey is Izmir.": a direct answer to a short-answer question that names
+        # no reference gives another answer (TriviaQA's rule). A longer reply that names none may
+        # ramble without answering, and a sentence-length reference may be paraphrased: unclear.
+        return Score(0.0, "incorrect", f"answers directly without naming a reference ({looked})",
                      {"how": "absent", "strong": False})
     return Score(None, "unclear", f"names no reference answer ({looked})", {"how": "absent"})
 
@@ -402,6 +404,7 @@ def _absent(item: Item, response: str) -> Score:
 #: an opening yes/no; on short-answer items also a firm mention ("Canberra", "a heart attack").
 FIRM = frozenset({"refusal", "letter", "yes/no", "empty"})
 SHORT_ANSWER_WORDS = 4
+DIRECT_ANSWER_SENTENCES = 2
 #: Where MiniLM similarity is no evidence: an empty reply, and one that names no reference (an
 #: answer naming another physicist embeds close to "Einstein").
 NO_TIE_BREAK = frozenset({"empty", "absent", "disagree", "unconfirmed"})
