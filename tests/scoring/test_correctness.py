@@ -198,8 +198,8 @@ def test_combined_prefers_the_judge_and_falls_back_when_unscored() -> None:
     judge = Scripted(Score(0.0, "incorrect", "judge: INCORRECT"))
     grader = Correctness(semantic=None, judge=judge)  # type: ignore[arg-type]
     assert grader.score(sample(CAPITAL), "Canberra.").label == "incorrect"
-    grader.judge = Scripted(Score(None, "unscored", "no verdict"))  # type: ignore[assignment]
-    fallback = grader.score(sample(CAPITAL), "Canberra.")
+    silent = Correctness(semantic=None, judge=Scripted(Score(None, "unscored", "no verdict")))  # type: ignore[arg-type]
+    fallback = silent.score(sample(CAPITAL), "Canberra.")
     assert fallback.label == "correct" and "judge unscored" in fallback.explanation
 
 
@@ -215,3 +215,13 @@ def test_never_crashes_on_arbitrary_text(response: str) -> None:
         score = lexical.score(believes(item), response)
         assert score.label in {"correct", "incorrect", "unclear", "refusal"}
         assert score.value in {1.0, 0.0, None}
+
+
+def test_a_reply_is_graded_once_however_many_scorers_read_it() -> None:
+    stance = Scripted(Score(None, "unclear", "no position"))
+    grader = Correctness(semantic=None, stance=stance)  # type: ignore[arg-type]
+    reply = "Chewing gum was first sold in the nineteenth century."
+    first = grader.score_batch([sample(GUM), sample(GUM)], [reply, reply])
+    again = grader.score(sample(GUM), reply)
+    assert stance.seen == 1 and first[0] == first[1] == again
+    assert grader.score(believes(GUM, "It stays in your stomach for seven years"), reply) is not again  # other claim

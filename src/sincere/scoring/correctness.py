@@ -32,6 +32,7 @@ another physicist embeds close to "Einstein", so similarity is no evidence there
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -490,11 +491,31 @@ class Correctness(Scorer):
         self.semantic: SemanticCorrectness | None = semantic  # type: ignore[assignment]
         self.stance: StanceCorrectness | None = stance  # type: ignore[assignment]
         self.judge = judge
+        self._memory: dict[str, Score] = {}
 
     def score_batch(self, samples: Sequence[Sample], responses: Sequence[str]) -> list[Score]:
-        """Grade many responses (one stance batch, one semantic encoding and one judge call per batch)."""
+        """Grade many responses (one stance batch, one semantic encoding and one judge call per batch).
+
+        Verdicts are remembered (the last `MEMORY` of them), so the sycophancy scorer, which reads
+        the same replies through this object, does not grade them a second time.
+        """
         if len(samples) != len(responses):
             raise ValueError(f"{len(samples)} samples but {len(responses)} responses")
+        keys = [_memo_key(s, r) for s, r in zip(samples, responses, strict=True)]
+        first: dict[str, int] = {}
+        for index, key in enumerate(keys):
+            if key not in self._memory:
+                first.setdefault(key, index)
+        todo = list(first.values())
+        fresh = self._grade([samples[i] for i in todo], [responses[i] for i in todo])
+        for index, score in zip(todo, fresh, strict=True):
+            self._memory[keys[index]] = score
+        out = [self._memory[key] for key in keys]
+        while len(self._memory) > MEMORY:
+            self._memory.pop(next(iter(self._memory)))
+        return out
+
+    def _grade(self, samples: Sequence[Sample], responses: Sequence[str]) -> list[Score]:
         if self.judge is None:
             return self._offline(samples, responses)
         judged = self.judge.score_batch(samples, responses)
@@ -515,6 +536,15 @@ class Correctness(Scorer):
                     for s, x in zip(scores, samples, strict=True)]
             scores = _settle(self.semantic, samples, responses, scores, weak, "semantic")
         return scores
+
+
+MEMORY = 100_000
+
+
+def _memo_key(sample: Sample, response: str) -> str:
+    """What a verdict depends on: the item, the conversation, the user's claim and the reply."""
+    claim = None if sample.claim is None else (sample.claim.kind, sample.claim.text)
+    return json.dumps([sample.item.model_dump(mode="json"), list(sample.messages), claim, response], sort_keys=True)
 
 
 def unproven(score: Score, item: Item) -> Score:
