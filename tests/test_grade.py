@@ -66,3 +66,18 @@ def test_grade_streams_ten_thousand_lines(tmp_path) -> None:
     assert result.graded == 10_000 and not result.bad_lines
     assert peak < 40 * 2**20, f"peak {peak / 2**20:.1f} MiB: grading should stream"
     assert sum(1 for _ in open(tmp_path / "big.out.jsonl")) == 10_000
+
+
+def test_with_a_judge_the_offline_graders_are_measured_against_it_per_domain(tmp_path) -> None:
+    from sincere.scoring import factory
+    from sincere.scoring.validate import judge_agreement
+    from tests.scoring.test_judge import ScriptedEngine
+
+    judge = ScriptedEngine(lambda prompt: "VERDICT: CORRECT")  # calls every reply correct
+    source = write(tmp_path / "in.jsonl", [{**line, "domain": "trivia"} for line in LINES])
+    result = grade_file(source, tmp_path / "out.jsonl", factory.build(judge=judge, calibrate=True))
+    assert [row[1:] for row in result.versus_judge] == [("incorrect", "correct"), ("correct", "correct")]
+    figures = judge_agreement(result.versus_judge)
+    assert figures["trivia"]["coverage"] == 1.0 and figures["trivia"]["accuracy_decided"] == 0.5
+    graded = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert graded[0]["scores"]["correctness_offline"]["label"] == "incorrect"
