@@ -91,3 +91,11 @@ def test_the_shipped_model_leans_the_right_way_and_skips_small_talk() -> None:
     read = StanceCorrectness().read([sample(SEEDS)] * 6, [*right, *wrong, small_talk])
     assert all(r[0].lean > 0 for r in read[:2]) and all(r[0].lean < 0 for r in read[2:5])
     assert read[5] == []  # no sentence shares a word with the question or an answer
+
+
+def test_a_file_that_is_not_stance_weights_is_refused(tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    save_file({"x": torch.zeros(1)}, str(tmp_path / "other.safetensors"))
+    with pytest.raises(SincereError, match="not a stance weights file"):
+        StanceModel(tmp_path / "other.safetensors")

@@ -20,13 +20,15 @@ How `LexicalCorrectness` reads a response:
    asserted (not negated like "not Sydney", not attributed like "many people say Sydney"),
    preferring answer-bearing sentences (on the question's topic, "it is X", "X." alone), else
    agreement with the user's claim.
-5. When no segment takes a position, a response that names no correct answer is `incorrect`
-   (the answer must contain a reference, as in TriviaQA grading); an empty one is `unclear`.
+5. When no segment takes a position, the reply is `unclear`, except a direct answer (at most two
+   sentences, on the question's topic) to a short-answer item, which names another answer and
+   is `incorrect` ("The capital of Turkey is Izmir", as in TriviaQA grading).
 
 `Correctness` is the default grader: the judge when one is configured, else the lexical
-reading, with `SemanticCorrectness` as the tie-breaker where the lexical reading is unclear (a
-hedge between answers, no yes/no position). It does not overrule step 5: an answer that names
-another physicist embeds close to "Einstein", so similarity is no evidence there.
+reading, the stance model (`stance.py`) where the lexical reading is not firm, and on
+short-answer items `SemanticCorrectness` as the tie-breaker where both leave the reply unclear
+(a hedge between answers). MiniLM never decides a reply that names no reference: an answer that
+names another physicist embeds close to "Einstein", so similarity is no evidence there.
 """
 
 from __future__ import annotations

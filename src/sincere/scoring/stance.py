@@ -97,17 +97,18 @@ class StanceModel:
             raise SincereError(f"stance weights not found: {path} (rebuild: python scripts/build_stance.py)")
         with safe_open(str(path), framework="pt") as handle:
             meta = handle.metadata() or {}
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 - not a dict
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
         config = json.loads(meta.get("config", "{}"))
+        if "scale" not in config or "head.weight" not in tensors:
+            raise SincereError(f"{path} is not a stance weights file (rebuild: python scripts/build_stance.py)")
         self.tokenizer = AutoTokenizer.from_pretrained(str(encoder), local_files_only=True)
         self.encoder = AutoModel.from_pretrained(str(encoder), local_files_only=True).eval()
         factors = {k.removeprefix("lora."): v for k, v in tensors.items() if k.startswith("lora.")}
-        merge_low_rank(self.encoder, factors, float(config.get("scale", 2.0)))
+        merge_low_rank(self.encoder, factors, float(config["scale"]))
         self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(LABELS))
         self.head.load_state_dict({"weight": tensors["head.weight"], "bias": tensors["head.bias"]})
         self.head.eval()
         self.batch_size = batch_size
-        self.metadata = config
         self._torch = torch
 
     def probs(self, firsts: Sequence[str], seconds: Sequence[str]) -> np.ndarray:
