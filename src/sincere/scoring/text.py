@@ -214,8 +214,9 @@ def split_sentences(text: str) -> list[str]:
     for match in re.finditer(r"[.!?]+[\"')\]]*(?=\s+|$)|\n+", text):
         before = text[start : match.start()].rstrip()
         last_word = before.split()[-1].lower() if before.split() else ""
-        if match.group(0) == "." and last_word.rstrip(".") in _ABBREVIATIONS:
-            continue
+        bare = before.split()[-1].rstrip(".") if before.split() else ""
+        if match.group(0) == "." and (last_word.rstrip(".") in _ABBREVIATIONS or (len(bare) == 1 and bare.isupper())):
+            continue  # "Dr.", "e.g." and initials: "J. R. R. Tolkien"
         if match.group(0).startswith("...") and re.match(r"\s*[a-z]", text[match.end() :]):
             continue
         parts.append(text[start : match.end()].strip())
