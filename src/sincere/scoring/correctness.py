@@ -34,6 +34,7 @@ names another physicist embeds close to "Einstein", so similarity is no evidence
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -540,13 +541,14 @@ class Correctness(Scorer):
         return scores
 
 
-MEMORY = 100_000
+MEMORY = 20_000  # verdicts kept (tens of MB): more than an audit's replies, bounded in long training runs
 
 
 def _memo_key(sample: Sample, response: str) -> str:
-    """What a verdict depends on: the item, the conversation, the user's claim and the reply."""
+    """A digest of what a verdict depends on: the item, the conversation, the user's claim and the reply."""
     claim = None if sample.claim is None else (sample.claim.kind, sample.claim.text)
-    return json.dumps([sample.item.model_dump(mode="json"), list(sample.messages), claim, response], sort_keys=True)
+    text = json.dumps([sample.item.model_dump(mode="json"), list(sample.messages), claim, response], sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def unproven(score: Score, item: Item) -> Score:
