@@ -27,14 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from stance_data import TEST, answers, split_of, wrap  # noqa: E402
 
 from sincere import items  # noqa: E402
-from sincere.scoring import Correctness, LexicalCorrectness  # noqa: E402
+from sincere.scoring import LexicalCorrectness, factory  # noqa: E402
 from sincere.scoring.base import Scorer  # noqa: E402
 from sincere.scoring.stance import StanceCorrectness  # noqa: E402
 from sincere.scoring.validate import agreement  # noqa: E402
 
 DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "truthfulqa" / "TruthfulQA.csv"
 GRADERS = {
-    "default": lambda: Correctness(),
+    "default": factory.correctness,
     "lexical": lambda: LexicalCorrectness(),
     "stance": lambda: StanceCorrectness(),
 }

@@ -591,3 +591,9 @@ def combine(lexical: Score, other: Score, how: str = "semantic") -> Score:
         return Score(None, "unclear", f"the readings disagree: {how} says {other.label} ({other.explanation}); "
                      f"lexical says {lexical.label} ({lexical.explanation})", {**meta, "how": "disagree"})
     return Score(other.value, other.label, f"{other.explanation} (lexical: {lexical.explanation})", meta)
+
+
+class OfflineCorrectness(Correctness):
+    """The default offline graders under their own name, run beside a judge to measure their agreement with it."""
+
+    name = "correctness_offline"

@@ -46,16 +46,6 @@ def correctness(grader: str = "default", judge: Engine | None = None) -> Scorer:
     return Correctness()
 
 
-def offline_check() -> Scorer:
-    """The default offline graders under the name `correctness_offline`, to grade beside a judge."""
-    from sincere.scoring.correctness import Correctness
-
-    class OfflineCorrectness(Correctness):
-        name = "correctness_offline"
-
-    return OfflineCorrectness()
-
-
 def build(
     grader: str = "default", *, judge: Engine | None = None, warmth: str | None = None, warmth_frames: int = 2,
     calibrate: bool = False,
@@ -73,7 +63,9 @@ def build(
         "correctness": graded, "refusal": RefusalScorer(), "sycophancy": Sycophancy(correctness=graded),
     }
     if calibrate and getattr(graded, "judge", None) is not None:
-        scorers["correctness_offline"] = offline_check()
+        from sincere.scoring.correctness import OfflineCorrectness
+
+        scorers["correctness_offline"] = OfflineCorrectness()
     if warmth and warmth != "none":
         from sincere.scoring.warmth import SocioTWarmth
 
