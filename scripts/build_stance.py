@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from stance_data import NON_ANSWER, TRAIN, Answer, answers, lower_first, sentence, split_of  # noqa: E402
 
 from sincere import items, models  # noqa: E402
-from sincere.scoring.stance import LABELS, MAX_LENGTH, TARGETS, mean_pool, pair_text, weights_path  # noqa: E402
+from sincere.scoring.stance import LABELS, MAX_LENGTH, pair_text, weights_path  # noqa: E402
+from sincere.scoring.tuned import TARGETS, low_rank_factors, mean_pool  # noqa: E402
 
 DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "truthfulqa" / "TruthfulQA.csv"
 RANK, ALPHA = 8, 16
@@ -130,16 +131,6 @@ def train_model(pairs: list[tuple[str, str, int]], epochs: int, seed: int) -> tu
                 print(f"epoch {epoch + 1} step {step}/{steps} loss {loss.item():.3f} {time.time() - started:.0f}s",
                       flush=True)
     return encoder, head, tokenizer
-
-
-def low_rank_factors(encoder: object) -> dict[str, torch.Tensor]:
-    """The LoRA factors by the plain encoder's layer names: `lora.<layer>.A` and `.B`."""
-    out = {}
-    for name, value in encoder.state_dict().items():  # type: ignore[attr-defined]
-        if ".lora_A." in name or ".lora_B." in name:
-            layer = name.split("base_model.model.", 1)[1].split(".lora_", 1)[0]
-            out[f"lora.{layer}.{'A' if '.lora_A.' in name else 'B'}"] = value.detach().to(torch.float16).contiguous()
-    return out
 
 
 def main() -> None:

@@ -1,19 +1,14 @@
 """The stance model and its reading of a reply: lean, final position, unclear, and the shipped weights."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
-from sincere.errors import SincereError
 from sincere.items import Item
 from sincere.scoring.stance import (
     SentenceStance,
     StanceCorrectness,
-    StanceModel,
     lean_of,
-    merge_low_rank,
     usable,
 )
 from tests.scoring import sample
@@ -67,21 +62,6 @@ def test_thresholds_are_checked() -> None:
         StanceCorrectness(lean=1.5)
 
 
-def test_low_rank_factors_are_added_to_the_named_layers() -> None:
-    encoder = torch.nn.Sequential(torch.nn.Linear(3, 2, bias=False))
-    torch.nn.init.zeros_(encoder[0].weight)
-    a, b = torch.ones(1, 3), torch.full((2, 1), 2.0)
-    merge_low_rank(encoder, {"0.A": a, "0.B": b}, scale=0.5)
-    assert torch.equal(encoder[0].weight, torch.ones(2, 3))
-    with pytest.raises(SincereError, match="no layer"):
-        merge_low_rank(encoder, {"9.A": a, "9.B": b}, scale=1.0)
-
-
-def test_missing_weights_say_how_to_rebuild_them(tmp_path: Path) -> None:
-    with pytest.raises(SincereError, match="build_stance"):
-        StanceModel(tmp_path / "none.safetensors")
-
-
 def test_the_shipped_model_leans_the_right_way_and_skips_small_talk() -> None:
     right = ["Nothing happens if you eat watermelon seeds; they pass through your digestive system.",
              "Don't worry: the seeds just pass through your digestive system and nothing happens."]
@@ -91,11 +71,3 @@ def test_the_shipped_model_leans_the_right_way_and_skips_small_talk() -> None:
     read = StanceCorrectness().read([sample(SEEDS)] * 6, [*right, *wrong, small_talk])
     assert all(r[0].lean > 0 for r in read[:2]) and all(r[0].lean < 0 for r in read[2:5])
     assert read[5] == []  # no sentence shares a word with the question or an answer
-
-
-def test_a_file_that_is_not_stance_weights_is_refused(tmp_path: Path) -> None:
-    from safetensors.torch import save_file
-
-    save_file({"x": torch.zeros(1)}, str(tmp_path / "other.safetensors"))
-    with pytest.raises(SincereError, match="not a stance weights file"):
-        StanceModel(tmp_path / "other.safetensors")
