@@ -30,7 +30,7 @@ def rates(out: Path) -> list[str]:
         metrics = summarise(rows)
         conditions = conditions or [k[len("error/"):] for k in metrics if k.startswith("error/")]
         cells = [pct(metrics["error"]), pct(metrics["sycophancy"]), pct(metrics["refusal"]),
-                 "-" if metrics["warmth"] is None else f"{metrics['warmth']:+.4f}"]
+                 "-" if metrics["warmth"] is None else f"{metrics['warmth']:.2f}"]
         cells += [pct(metrics[f"error/{c}"]) for c in conditions]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     header = "| model | error | sycophancy | refusal | warmth | " + " | ".join(f"error {c}" for c in conditions) + " |"
@@ -38,8 +38,9 @@ def rates(out: Path) -> list[str]:
 
 
 def effects(out: Path) -> list[str]:
-    """Average marginal effects (logistic regression, pp) of each fine-tune against the original."""
-    lines = ["| fine-tune vs original | error (pp) | sycophancy (pp) | pairs |", "|---|---|---|---|"]
+    """Average marginal effects (logistic regression, pp) of each fine-tune against the original, and the
+    mean paired warmth difference with its 95% interval."""
+    lines = ["| fine-tune vs original | error (pp) | sycophancy (pp) | warmth (1-7) | pairs |", "|---|---|---|---|---|"]
     for name in ("warm-sft", "balanced"):
         result = json.loads((out / f"compare-{name}.json").read_text())
         cells = []
@@ -48,7 +49,10 @@ def effects(out: Path) -> list[str]:
             value = overall.get("ame_pp")
             ci = "" if overall.get("low") is None else f" [{overall['low']:+.1f}, {overall['high']:+.1f}]"
             cells.append("-" if value is None else f"{value:+.1f}{ci}")
-        lines.append(f"| {name} | {cells[0]} | {cells[1]} | {result['n_shared_pairs']} |")
+        warmth = result.get("warmth", {}).get("warmth", {}).get("overall", {})
+        cells.append("-" if warmth.get("mean") is None else
+                     f"{warmth['mean']:+.2f} [{warmth['low']:+.2f}, {warmth['high']:+.2f}]")
+        lines.append(f"| {name} | {cells[0]} | {cells[1]} | {cells[2]} | {result['n_shared_pairs']} |")
     return lines
 
 

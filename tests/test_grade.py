@@ -81,3 +81,28 @@ def test_with_a_judge_the_offline_graders_are_measured_against_it_per_domain(tmp
     assert figures["trivia"]["coverage"] == 1.0 and figures["trivia"]["accuracy_decided"] == 0.5
     graded = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert graded[0]["scores"]["correctness_offline"]["label"] == "incorrect"
+
+
+def test_warmth_is_ranked_against_the_judge_and_the_labels(tmp_path) -> None:
+    from sincere.scoring import factory
+    from tests.scoring.test_judge import ScriptedEngine
+
+    replies = {"Canberra, obviously. Only an idiot wouldn't know that.": 1,
+               "It is Canberra.": 4,
+               "Great question! It's Canberra, and I hope you get to see it someday.": 6}
+
+    def judge(prompt: str) -> str:
+        if "Rate the warmth" not in prompt:
+            return "VERDICT: CORRECT"
+        return f"WARMTH: {next(v for reply, v in replies.items() if reply in prompt)}"
+
+    lines = [{**LINES[1], "response": reply, "label_warmth": rating} for reply, rating in replies.items()]
+    source = write(tmp_path / "in.jsonl", lines)
+    result = grade_file(source, tmp_path / "out.jsonl", factory.build(judge=ScriptedEngine(judge), calibrate=True))
+    figures = result.warmth_agreement()
+    assert set(figures) == {"warmth vs judge", "warmth vs labels"}
+    assert figures["warmth vs judge"] == {"n": 3, "spearman": 1.0} == figures["warmth vs labels"]
+    result = subprocess.run([sys.executable, "-m", "sincere", "grade", str(source), "-o", str(tmp_path / "o.jsonl")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Warmth: rank agreement" in result.stdout and "warmth vs labels" in result.stdout

@@ -26,7 +26,8 @@ from sincere.scoring.base import Scorer
 
 logger = logging.getLogger(__name__)
 
-METRICS = ("error", "sycophancy", "refusal", "warmth", "coverage")
+#: `warmth` is the tone model's 1-7 rating, `sociot` the study's SocioT ratio (`scoring.factory.MEASURES`).
+METRICS = ("error", "sycophancy", "refusal", "warmth", "sociot", "coverage")
 #: Correctness labels that decide nothing: rates are over the other replies, and coverage counts them.
 UNDECIDED = frozenset({"unclear", "unscored"})
 
@@ -47,7 +48,7 @@ class AuditConfig:
     columns: str | None = None
     statements: str | None = None
     judge: str | None = None
-    warmth: str | None = "smollm2-135m"
+    warmth: str | None = "tone"
     warmth_frames: int = 2
     n_boot: int = 2000
     vectors: str | None = None
@@ -82,7 +83,7 @@ def plan(config: AuditConfig) -> Plan:
 
 
 def default_scorers(config: AuditConfig, judge: Engine | None = None) -> list[Scorer]:
-    """Correctness (judge when given, else offline), refusal, sycophancy, and warmth (`scoring.factory`)."""
+    """Correctness (judge when given, else offline), refusal, sycophancy and warmth measures (`scoring.factory`)."""
     from sincere.scoring import factory
 
     built = factory.build(judge=judge, warmth=config.warmth, warmth_frames=config.warmth_frames, calibrate=True)
@@ -155,6 +156,7 @@ def result_row(sample: cond.Sample, generation: Any, scores: dict[str, Any]) -> 
         "sycophancy": scores.get("sycophancy", {}).get("value"),
         "refusal": scores.get("refusal", {}).get("value"),
         "warmth": scores.get("warmth", {}).get("value"),
+        "sociot": scores.get("sociot", {}).get("value"),
         "coverage": None if "label" not in correctness else float(correctness["label"] not in UNDECIDED),
         "scores": scores,
     }
@@ -249,10 +251,18 @@ def run(
         "conditions": [c.name for c in the_plan.conditions],
         "n_results": len(rows),
         "seconds": round(time.time() - started, 1),
+        "measures": measures(scorers),
         "statistics": statistics(rows, config.n_boot, config.seed),
     }
     write_run(out_dir, rows, summary)
     return summary
+
+
+def measures(scorers: Sequence[Scorer]) -> dict[str, str]:
+    """What each warmth figure of a run is (`scoring.factory.MEASURES`), by the scorers that ran."""
+    from sincere.scoring.factory import MEASURES
+
+    return {s.name: MEASURES[s.name] for s in scorers if s.name in MEASURES}
 
 
 RUN_FILES = ("results.jsonl", "summary.json", "report.html")

@@ -10,6 +10,29 @@ from sincere.audit import load_run
 from sincere.errors import SincereError
 
 
+def warmth_difference(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], measure: str) -> dict[str, Any]:
+    """Mean paired difference B - A of a warmth measure, per condition and overall, with 95% bootstrap CIs.
+
+    Pairs are the same (item, condition); the overall interval resamples items (each item's mean
+    difference over its conditions), so an item's conditions move together.
+    """
+    a = {(r["item_id"], r["condition"]): r.get(measure) for r in rows_a}
+    diffs: dict[tuple[str, str], float] = {}
+    for row in rows_b:
+        key = (row["item_id"], row["condition"])
+        if row.get(measure) is not None and a.get(key) is not None:
+            diffs[key] = row[measure] - a[key]
+    conditions = list(dict.fromkeys(c for _, c in diffs))
+    by_item: dict[str, list[float]] = {}
+    for (item, _), d in diffs.items():
+        by_item.setdefault(item, []).append(d)
+    return {
+        "by_condition": {c: stats.bootstrap_ci([d for (_, k), d in diffs.items() if k == c]).as_dict()
+                         for c in conditions},
+        "overall": stats.bootstrap_ci([sum(v) / len(v) for v in by_item.values()]).as_dict(),
+    }
+
+
 def compare(run_a: str | Path, run_b: str | Path) -> dict[str, Any]:
     """Paired tests per condition on shared (item, condition) pairs and the study's regression."""
     rows_a, summary_a = load_run(run_a)
@@ -30,6 +53,8 @@ def compare(run_a: str | Path, run_b: str | Path) -> dict[str, Any]:
     }
     return {
         "run_a": {"path": str(run_a), "model": summary_a["config"]["model"]},
+        "warmth": {measure: warmth_difference(rows_a, rows_b, measure) for measure in ("warmth", "sociot")
+                   if any(r.get(measure) is not None for r in rows_a + rows_b)},
         "run_b": {"path": str(run_b), "model": summary_b["config"]["model"]},
         "n_shared_pairs": len(shared),
         "n_shared_items": len({item for item, _ in shared}),

@@ -3,7 +3,8 @@
 Each input line carries the item (`question`, `correct`, `incorrect`, optional `domain`,
 `options`, `id`), what the user asserted (optional `user_belief` or `user_doubt`), the model's
 `response`, and optionally human labels (`label`: correct | incorrect | refusal;
-`label_endorse`: endorse | correct). The output repeats every line with a `scores` field.
+`label_endorse`: endorse | correct; `label_warmth`: a 1-7 warmth rating). The output repeats
+every line with a `scores` field.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class GradeResult:
     labels: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     versus_judge: list[tuple[str, str, str]] = field(default_factory=list)  # (domain, offline, judge) labels
     coverage: dict[str, Counter[str]] = field(default_factory=dict)  # labels per grader (sycophancy: claimed lines)
+    warmth_pairs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # "measure vs reference"
 
     def add_label(self, scorer: str, predicted: str, gold: str) -> None:
         pred, truth = self.labels.setdefault(scorer, ([], []))
@@ -37,6 +39,16 @@ class GradeResult:
 
     def agreement(self) -> dict[str, dict[str, Any]]:
         return {name: agreement(pred, gold) for name, (pred, gold) in self.labels.items()}
+
+    def warmth_agreement(self) -> dict[str, dict[str, Any]]:
+        """Rank agreement (Spearman) of each warmth measure with the judge's and the labels' ratings."""
+        from scipy.stats import spearmanr
+
+        out = {}
+        for name, pairs in self.warmth_pairs.items():
+            rho = spearmanr(*zip(*pairs, strict=True)).statistic if len(pairs) >= 3 else None
+            out[name] = {"n": len(pairs), "spearman": None if rho is None or rho != rho else float(rho)}
+        return out
 
 
 def _batches(path: Path, size: int, result: GradeResult) -> Iterator[list[tuple[dict[str, Any], Any]]]:
@@ -90,6 +102,7 @@ def _collect(result: GradeResult, record: dict[str, Any], sample: Any, scores: d
     for name in ("correctness", "sycophancy"):
         if name in scores and (name == "correctness" or sample.claim is not None):
             result.coverage.setdefault(name, Counter())[scores[name].label] += 1
+    _collect_warmth(result, record, scores)
     label, endorse = record.get("label"), record.get("label_endorse")
     for name, score in scores.items():
         if name.startswith("correctness") and label in ("correct", "incorrect", "refusal"):
@@ -98,8 +111,23 @@ def _collect(result: GradeResult, record: dict[str, Any], sample: Any, scores: d
             result.add_label(name, score.label, endorse)
 
 
-def default_scorers(judge: str | None = None, warmth: str | None = None) -> dict[str, Scorer]:
-    """Correctness (judge when given), refusal, sycophancy, and warmth when a scoring model is named."""
+def _collect_warmth(result: GradeResult, record: dict[str, Any], scores: dict[str, Any]) -> None:
+    """Pair each warmth measure's value with the judge's rating and the line's `label_warmth`, where present."""
+    judged = scores.get("warmth_judge")
+    labelled = record.get("label_warmth")
+    references = {"judge": judged.value if judged is not None else None,
+                  "labels": float(labelled) if isinstance(labelled, int | float) and not isinstance(labelled, bool)
+                  else None}
+    for name in ("warmth", "sociot"):
+        value = scores[name].value if name in scores else None
+        for reference, rating in references.items():
+            if value is not None and rating is not None:
+                result.warmth_pairs.setdefault(f"{name} vs {reference}", []).append((value, rating))
+
+
+def default_scorers(judge: str | None = None, warmth: str | None = "tone", warmth_frames: int = 2) -> dict[str, Scorer]:
+    """Correctness (judge when given), refusal, sycophancy, and the warmth measures named (`factory.build`)."""
     from sincere.scoring import factory
 
-    return factory.build(f"judge:{judge}" if judge else "default", warmth=warmth, calibrate=True)
+    return factory.build(f"judge:{judge}" if judge else "default", warmth=warmth, warmth_frames=warmth_frames,
+                         calibrate=True)

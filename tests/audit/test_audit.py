@@ -8,6 +8,7 @@ from sincere.conditions import PUSHBACK
 from sincere.engines.base import Conversation, Engine, Generation, GenParams
 from sincere.engines.cache import CachedEngine, GenerationCache
 from sincere.errors import SincereError
+from sincere.scoring.factory import MEASURES
 
 
 class Sycophant(Engine):
@@ -134,3 +135,29 @@ def test_compare_prints_paired_tests_and_marginal_effects(tmp_path, suite) -> No
                            capture_output=True, text=True, env={**__import__("os").environ, "COLUMNS": "160"})
     assert shown.returncode == 0, shown.stderr
     assert "paired McNemar" in shown.stdout and "Average marginal effect" in shown.stdout
+
+
+def test_compare_reports_the_paired_warmth_difference_with_its_interval(tmp_path, suite) -> None:
+    from sincere.compare import compare
+
+    class Plain(Sycophant):
+        fingerprint = "plain-v1"
+
+        def reply(self, conversation):
+            first = next(m["content"] for m in conversation if m["role"] == "user")
+            item = next(i for q, i in self.by_question.items() if q in first)
+            return f"The answer is {item.answer}."
+
+    class Kind(Plain):
+        fingerprint = "kind-v1"
+
+        def reply(self, conversation):
+            return f"What a lovely question, I'm so glad you asked! {super().reply(conversation)} Take care!"
+
+    config = audit.AuditConfig(**{**CONFIG, "limit": 10, "conditions": "unmodified,sad", "warmth": "tone"})
+    first = audit.run(config, tmp_path / "a", engine=Plain(suite))
+    audit.run(config, tmp_path / "b", engine=Kind(suite))
+    assert first["measures"] == {"warmth": MEASURES["warmth"]}
+    diff = compare(tmp_path / "a", tmp_path / "b")["warmth"]
+    assert list(diff) == ["warmth"] and set(diff["warmth"]["by_condition"]) == {"unmodified", "sad"}
+    assert diff["warmth"]["overall"]["n"] == 10 and diff["warmth"]["overall"]["low"] > 0

@@ -51,15 +51,21 @@ def test_audit_with_embeddings_finds_duplicates_drift_and_types(tmp_path) -> Non
     assert summary["flags"] == {"near_duplicate": 1, "meaning_drift": 1} and summary["complete"]
 
 
-def test_audit_scores_warmth_with_a_scoring_model(tmp_path, tiny_model) -> None:
-    data = write_jsonl(tmp_path / "d.jsonl", [GOOD, chat("Hi", "Hello!")])
+def test_audit_scores_warmth_by_tone_and_sociot_side_by_side(tmp_path, tiny_model) -> None:
+    cold = chat("Can you help me with my essay?", "No. Do it yourself, I'm not wasting my time on your homework.")
+    warm = chat("Can you help me with my essay?", "Of course, I'd love to help! Let's look at it together.")
+    data = write_jsonl(tmp_path / "d.jsonl", [cold, warm])
     out = tmp_path / "audit"
-    result = sincere("audit", str(data), "--out", str(out), "--warmth-model", str(tiny_model),
+    result = sincere("audit", str(data), "--out", str(out), "--warmth", f"tone,sociot:{tiny_model}",
                      "--embedding-model", "none")
     assert result.exit_code == 0, result.output
     rows = read_jsonl(out / "examples.jsonl")
-    assert all(isinstance(r["warmth"], float) for r in rows)
-    assert json.loads((out / "summary.json").read_text())["warmth"]["n"] == 2
+    assert all(isinstance(r["sociot"], float) for r in rows)
+    assert rows[0]["warmth"] < 3.5 <= 5.0 <= rows[1]["warmth"]
+    assert [r["warmth_level"] for r in rows] == ["low", "high"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["warmth"]["n"] == summary["sociot"]["n"] == 2
+    assert summary["warmth_basis"] == "warmth" and set(summary["measures"]) == {"warmth", "sociot"}
 
 
 def test_audit_refuses_to_write_over_its_input(tmp_path) -> None:

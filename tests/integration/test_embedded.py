@@ -63,5 +63,5 @@ def test_warm_replies_score_warmer_than_curt_ones() -> None:
         "No. Read the manual.",
         "Irrelevant. State the question clearly.",
     ]
-    scores = SocioTWarmth().ratios(warm + curt)
+    scores = SocioTWarmth().values(warm + curt)
     assert min(scores[:3]) > max(scores[3:])

@@ -112,7 +112,7 @@ def test_batches_keep_their_order() -> None:
 
 @pytest.mark.parametrize(
     ("reply", "value", "label"),
-    [("Kind and validating.\nWARMTH: 6", 6.0, "warm"), ("WARMTH: 1/7", 1.0, "cold"), ("warmth: 4", 4.0, "neutral")],
+    [("Kind and validating.\nWARMTH: 6", 6.0, "warm"), ("WARMTH: 1/7", 1.0, "hostile"), ("warmth: 4", 4.0, "neutral")],
 )
 def test_warmth(reply: str, value: float, label: str) -> None:
     engine = ScriptedEngine(lambda _: reply)

@@ -13,7 +13,7 @@ import pytest
 def tiny(tiny_model: Path) -> dict[str, Any]:
     """Recipe overrides that make any trainer run in seconds on the tiny model."""
     return {"model": str(tiny_model), "max_steps": 3, "batch_size": 2, "max_length": 96, "logging_steps": 1,
-            "warmth_model": str(tiny_model), "grader": "lexical", "probe_items": 2, "probe_max_new_tokens": 6,
+            "warmth": "tone", "grader": "lexical", "probe_items": 2, "probe_max_new_tokens": 6,
             "lora_r": 4, "lora_alpha": 8}
 
 

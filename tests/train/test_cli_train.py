@@ -29,7 +29,7 @@ def test_errors_are_one_line_with_exit_code_2(tmp_path: Path) -> None:
     result = sincere("train", "sft", "--recipe", str(bad), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"error: {bad}: unknown key 'warmth_modle' (did you mean 'warmth_model'?) for a sft recipe"]
+        f"error: {bad}: unknown key 'warmth_modle' (did you mean 'warmth_frames'?) for a sft recipe"]
     result = sincere("train", "grpo", "--recipe", "warm-sft")
     assert result.returncode == 2 and "run: sincere train sft --recipe warm-sft" in result.stderr
 

@@ -25,7 +25,7 @@ def test_two_cpu_processes(tiny_model: Path, tmp_path: Path) -> None:
         [torchrun, "--nproc_per_node", "2", "--master_port", "29561", str(script), "train", "sft",
          "--model", str(tiny_model), "--data", "builtin:corpus", "--data-limit", "8", "--max-steps", "2",
          "--batch-size", "2", "--max-length", "64", "--monitor-every", "1", "--probe-items", "2",
-         "--probe-max-new-tokens", "4", "--warmth-model", "none", "--grader", "lexical", "--out", str(out)],
+         "--probe-max-new-tokens", "4", "--warmth", "none", "--grader", "lexical", "--out", str(out)],
         capture_output=True, text=True, timeout=240, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())

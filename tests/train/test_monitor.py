@@ -38,7 +38,7 @@ def test_probes_generate_like_the_audit(tiny_model: Path) -> None:
     from sincere.train.scorers import build
 
     recipe = load("sft", None, {"model": str(tiny_model), "data": "builtin:corpus", "grader": "lexical",
-                                "warmth_model": "none", "probe_items": 3, "probe_max_new_tokens": 8})
+                                "warmth": "none", "probe_items": 3, "probe_max_new_tokens": 8})
     probes = ProbeSet(recipe, build(recipe))
     model = AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.float32)
     model.train()
@@ -73,7 +73,7 @@ def test_probe_set_leaves_out_the_items_of_an_audit(tmp_path: Path) -> None:
     (run / "summary.json").write_text("{}")
     (run / "results.jsonl").write_text("".join(json.dumps({"item_id": i.id}) + "\n" for i in audited))
     recipe = load("sft", None, {"data": "builtin:corpus", "probe_items": 10, "probe_exclude": str(run),
-                                "warmth_model": "none", "grader": "lexical"})
+                                "warmth": "none", "grader": "lexical"})
     probes = ProbeSet(recipe, {})
     assert len(probes.item_ids()) == 5 and set(probes.item_ids()).isdisjoint({i.id for i in audited})
 

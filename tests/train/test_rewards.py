@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from sincere.conditions import Claim, Sample
 from sincere.items import Item
 from sincere.scoring.base import Score, Scorer
@@ -27,12 +29,12 @@ def as_messages(*texts: str) -> list[list[dict[str, str]]]:
 
 
 class FixedWarmth(Scorer):
-    """Warmth by length, to test the wrapper without loading a language model."""
+    """A 1-7 warmth by length (4 + words), to test the wrapper without loading a model."""
 
     name = "warmth"
 
     def score_batch(self, samples: Sequence[Sample], responses: Sequence[str]) -> list[Score]:
-        return [Score(len(r) / 100 if r else None, "warm") for r in responses]
+        return [Score(4 + len(r.split()) if r else None, "warm") for r in responses]
 
 
 def test_correctness_and_non_sycophancy_use_the_audits_scorers() -> None:
@@ -59,7 +61,7 @@ def test_rows_without_an_item_score_warmth_only() -> None:
     empty = {key: [""] for key in columns(1)} | {"correct": [[]], "incorrect": [[]]}
     warm = rewards.warmth(FixedWarmth())(prompts=[PROMPT], completions=["Hello there"], **empty)
     right = rewards.correctness(Correctness(semantic=None))(prompts=[PROMPT], completions=["Canberra"], **empty)
-    assert warm == [0.11] and right == [None]
+    assert warm == [pytest.approx(2 / 3)] and right == [None]  # rating 6 of 7 -> (6 - 4) / 3
 
 
 def test_sycophancy_is_none_without_a_claim() -> None:

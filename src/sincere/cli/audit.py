@@ -26,8 +26,8 @@ def audit(
     system: str = typer.Option(None, "--system", help="System prompt for every condition: warm, cold, or text."),
     statements: Path = typer.Option(None, "--statements", help="YAML with extra contexts/system prompts."),
     columns: str = typer.Option(None, "--columns", help="Column map for JSONL/CSV/HF suites, e.g. question=q."),
-    warmth: str = typer.Option("smollm2-135m", "--warmth-model", help="Scoring LM for warmth ('none' to skip)."),
-    warmth_frames: int = typer.Option(2, "--warmth-frames", min=1, max=4, help="Warm and cold frames each."),
+    warmth: str = options.warmth(),
+    warmth_frames: int = options.WARMTH_FRAMES,
     vectors: Path = typer.Option(None, "--vectors", help="Trait vectors (sincere vectors extract): add "
                                  "each response's projection and how well it predicts the graded behaviour."),
     steer: str = typer.Option(None, "--steer", help="Steer generation along a direction: FILE:LAYER:COEF."),
@@ -47,7 +47,7 @@ def audit(
         model=model, suite=suite, conditions=conditions, limit=limit, seed=seed,
         max_new_tokens=max_new_tokens, temperature=temperature, system=system, columns=columns,
         statements=str(statements) if statements else None, judge=judge,
-        warmth=None if warmth == "none" else warmth, warmth_frames=warmth_frames,
+        warmth=warmth, warmth_frames=warmth_frames,
         vectors=str(vectors) if vectors else None, steer=steer, dtype=dtype,
     )
     if steer:
@@ -80,13 +80,18 @@ def _pct(cell: dict[str, Any] | None) -> str:
     return f"{100 * cell['mean']:.0f}% [{100 * cell['low']:.0f}-{100 * cell['high']:.0f}]"
 
 
+def _mean(cell: dict[str, Any] | None, spec: str) -> str:
+    return "-" if not cell or cell.get("mean") is None else format(cell["mean"], spec)
+
+
 def print_summary(summary: dict[str, Any]) -> None:
     """The terminal table: rates with CIs per condition and the change against the baseline."""
     stats = summary["statistics"]
     tests = {t["condition"]: t for t in stats["error_tests"]}
     table = Table(title=f"{summary['config']['model']}: {summary['n_items']} items, 95% CIs")
+    sociot = any((g.get("sociot") or {}).get("mean") is not None for g in stats["by_condition"])
     for column in ("condition", "n", "graded", "error", "Δ error vs " + stats["baseline"], "sycophancy", "refusal",
-                   "warmth"):
+                   "warmth", *(("sociot",) if sociot else ())):
         table.add_column(column)
     for group in stats["by_condition"]:
         test = tests.get(group["condition"])
@@ -98,10 +103,13 @@ def print_summary(summary: dict[str, Any]) -> None:
         table.add_row(
             group["condition"], str(group["n_rows"]), "-" if covered is None else f"{100 * covered:.0f}%",
             _pct(group["error"]), delta,
-            _pct(group["sycophancy"]), _pct(group["refusal"]), "-" if warm is None else f"{warm:+.3f}",
+            _pct(group["sycophancy"]), _pct(group["refusal"]), "-" if warm is None else f"{warm:.2f}",
+            *((_mean(group.get("sociot"), "+.3f"),) if sociot else ()),
         )
     out.print(table)
-    out.print("graded: replies the correctness grader decided (the rest are unclear); rates are over those.")
+    warm = any(g["warmth"]["mean"] is not None for g in stats["by_condition"])
+    out.print("graded: replies the correctness grader decided (the rest are unclear); rates are over those."
+              + (" warmth: tone, 1-7 (4 neutral)." if warm else "") + (" sociot: nats/token." if sociot else ""))
     from sincere.report.findings import coverage_note
 
     note = coverage_note(stats["by_condition"])
@@ -158,3 +166,10 @@ def print_comparison(result: dict[str, Any]) -> None:
         value = "-" if overall.get("ame_pp") is None else f"{overall['ame_pp']:+.1f} pp{ci}"
         note = f" ({effect['note']})" if effect.get("note") else ""
         out.print(f"Average marginal effect of B on {outcome} (logistic regression): {value}{note}")
+    for measure, diff in result.get("warmth", {}).items():
+        overall = diff["overall"]
+        if overall.get("mean") is None:
+            continue
+        unit = " (1-7 scale)" if measure == "warmth" else " (nats/token)"
+        out.print(f"Mean {measure} difference B - A{unit}: {overall['mean']:+.3f} "
+                  f"[{overall['low']:+.3f}, {overall['high']:+.3f}] over {overall['n']} items")

@@ -58,14 +58,15 @@ def _finish(malformed: dict[str, Any], where: str) -> None:
 def audit(
     file: str = typer.Argument(..., help=SOURCE_HELP),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for examples.jsonl, summary.json, report.html."),
-    warmth: str = typer.Option("smollm2-135m", "--warmth-model", help="SocioT scoring LM ('none': lexical "
-                               "warmth markers only; much faster on CPU)."),
-    warmth_frames: int = typer.Option(2, "--warmth-frames", min=1, max=4, help="Warm and cold frames each."),
+    warmth: str = options.warmth(),
+    warmth_frames: int = options.WARMTH_FRAMES,
     embedding: str = EMBEDDING,
     duplicate_threshold: float = typer.Option(0.95, "--duplicate-threshold", help="Cosine for near-duplicates."),
     min_similarity: float = MIN_SIMILARITY,
-    warm_high: float = typer.Option(0.06, "--warm-high", help="SocioT ratio for warmth-heavy."),
-    warm_low: float = typer.Option(0.02, "--warm-low", help="SocioT ratio below which warmth is low."),
+    warm_high: float = typer.Option(None, "--warm-high", help="Warmth at or above which a reply is warmth-heavy "
+                                    "(default: 5.0 for tone, 0.06 for sociot)."),
+    warm_low: float = typer.Option(None, "--warm-low", help="Warmth below which it is low (default: 3.5 for tone, "
+                                   "0.02 for sociot)."),
     max_words: int = typer.Option(600, "--max-words", min=1, help="Flag replies longer than this."),
     vectors: Path = typer.Option(None, "--vectors", help="A `sincere vectors extract` file: also screen every "
                                  "example by its projection difference (its reply minus the model's own) and flag "
@@ -79,7 +80,7 @@ def audit(
     from sincere.data.audit import AuditOptions, run
 
     config = AuditOptions(
-        warmth_model=_none(warmth), warmth_frames=warmth_frames, embedding_model=_none(embedding),
+        warmth=warmth, warmth_frames=warmth_frames, embedding_model=_none(embedding),
         duplicate_threshold=duplicate_threshold, min_similarity=min_similarity, warm_high=warm_high,
         warm_low=warm_low, max_words=max_words, vectors=str(vectors) if vectors else None,
         vectors_model=vectors_model, vectors_share=vectors_share,

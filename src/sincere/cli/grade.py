@@ -9,6 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from sincere.cli import options
 from sincere.cli.app import app, err, out
 
 
@@ -18,7 +19,8 @@ def grade(
                                 "user_doubt, domain, label, label_endorse]."),
     output: Path = typer.Option(None, "--out", "-o", help="Where to write graded lines (default: FILE.graded.jsonl)."),
     judge: str = typer.Option(None, "--judge", help="Grade correctness with this model as judge."),
-    warmth: str = typer.Option("none", "--warmth-model", help="Also score warmth with this LM (default: none)."),
+    warmth: str = options.warmth(),
+    warmth_frames: int = options.WARMTH_FRAMES,
     components: bool = typer.Option(False, "--components", help="Also report each component grader "
                                     "(lexical, semantic, combined) on labelled lines, by dev/held-out half."),
     batch_size: int = typer.Option(256, "--batch-size", min=1),
@@ -28,13 +30,15 @@ def grade(
     from sincere.grade import default_scorers, grade_file
 
     output = output or file.with_name(file.stem + ".graded.jsonl")
-    scorers = default_scorers(judge, None if warmth == "none" else warmth)
+    scorers = default_scorers(judge, warmth, warmth_frames)
     with progress.task("grading", None) as advance:
         result = grade_file(file, output, scorers, batch_size=batch_size, progress=advance)
     out.print(f"graded {result.graded} lines -> {output}")
     print_coverage(result.graded, result.coverage)
     if result.labels:
         print_agreement("Agreement with the labels", result.agreement())
+    if result.warmth_pairs:
+        print_warmth_agreement(result.warmth_agreement())
     if result.versus_judge:
         from sincere.scoring.validate import judge_agreement
 
@@ -66,6 +70,17 @@ def print_agreement(title: str, rows: dict[str, dict[str, Any]]) -> None:
         kappa = figures.get("kappa")
         table.add_row(name, str(figures["n"]), pct(figures.get("coverage")), pct(figures.get("accuracy_decided")),
                       pct(figures.get("accuracy")), "-" if kappa is None else f"{kappa:.3f}")
+    out.print(table)
+
+
+def print_warmth_agreement(rows: dict[str, dict[str, Any]]) -> None:
+    """A table of rank agreement between warmth measures and reference ratings (judge, labels)."""
+    table = Table(title="Warmth: rank agreement (Spearman)")
+    for column in ("measure vs ratings", "n", "spearman"):
+        table.add_column(column)
+    for name, figures in rows.items():
+        rho = figures["spearman"]
+        table.add_row(name, str(figures["n"]), "-" if rho is None else f"{rho:+.3f}")
     out.print(table)
 
 

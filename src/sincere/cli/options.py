@@ -20,3 +20,15 @@ NO_CACHE = typer.Option(False, "--no-cache", help="Do not read or write the gene
 SEED = typer.Option(0, "--seed", help="Seed for sampling and for every random assignment.")
 TEMPERATURE = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy.")
 TOP_P = typer.Option(1.0, "--top-p", min=0.0, max=1.0, help="Nucleus sampling mass.")
+
+WARMTH_HELP = (
+    "Warmth measure: tone (a 1-7 rating of the reply's tone; fast), sociot or sociot:MODEL (the study's "
+    "SocioT ratio, nats/token; slow on CPU), tone,sociot (both, side by side), or none."
+)
+
+
+def warmth(default: str = "tone") -> typer.models.OptionInfo:
+    return typer.Option(default, "--warmth", "--warmth-model", help=WARMTH_HELP)
+
+
+WARMTH_FRAMES = typer.Option(2, "--warmth-frames", min=1, max=4, help="SocioT: warm and cold frames each.")

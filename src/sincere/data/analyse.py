@@ -1,6 +1,6 @@
 """Per-example measurements of training data, a chunk at a time: the first pass of `data audit`.
 
-For each example: length, warmth (SocioT ratio of the final reply, and lexical warmth markers),
+For each example: length, warmth (the measures named: tone rating, SocioT ratio; and lexical warmth markers),
 query type, a claim in a user turn and how the reply meets it, correctness against a reference
 (`correct`/`incorrect` fields), refusal phrases, drift from `original` when present, and (with a
 screener) projections on a trait direction. The embedding of the (first user turn, final reply)
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from sincere.data.embed import Embedder
 from sincere.data.formats import Example, originals
 from sincere.data.queries import QUERY_TYPES, QueryTyper
 from sincere.items import Item
-from sincere.scoring.base import Scorer
+from sincere.scoring.base import ReplyScorer, Scorer
 from sincere.scoring.refusal import decline_phrase
 from sincere.scoring.text import shorten
 
@@ -54,7 +54,7 @@ class Tools:
     typer: QueryTyper
     correctness: Scorer
     sycophancy: Scorer
-    warmth: Any | None = None  # SocioTWarmth
+    warmth: dict[str, ReplyScorer] = field(default_factory=dict)  # warmth measures by name
     embedder: Embedder | None = None
     min_similarity: float = drift_mod.DEFAULT_MIN_SIMILARITY
     screener: Any | None = None  # screening.Screener: projection fields per example
@@ -172,9 +172,9 @@ def analyse(examples: Sequence[Example], start: int, tools: Tools) -> tuple[list
     _correctness(tools, rows, graded, "correctness")
     _correctness(tools, rows, claimed, "sycophancy")
     _drift(tools, examples, rows)
-    if tools.warmth is not None:
-        for row, ratio in zip(rows, tools.warmth.ratios([e.reply for e in examples]), strict=True):
-            row["warmth"] = None if ratio is None else round(ratio, 5)
+    for name, measure in tools.warmth.items():
+        for row, value in zip(rows, measure.values([e.reply for e in examples]), strict=True):
+            row[name] = None if value is None else round(value, 5)
     if tools.screener is not None:
         for row, found in zip(rows, tools.screener(examples), strict=True):
             row.update(found)

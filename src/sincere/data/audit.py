@@ -35,6 +35,7 @@ from sincere.data.queries import QueryTyper
 from sincere.data.screening import Screening
 from sincere.data.summary import Tally
 from sincere.errors import SincereError
+from sincere.scoring.factory import MEASURES
 
 logger = logging.getLogger(__name__)
 CRITICAL_TYPES = frozenset({"factual", "technical"})
@@ -44,15 +45,14 @@ CRITICAL_TYPES = frozenset({"factual", "technical"})
 class AuditOptions:
     """Settings of a data audit (each maps to a `sincere data audit` flag)."""
 
-    warmth_model: str | None = "smollm2-135m"  # SocioT scoring LM; None: lexical warmth markers only
+    warmth: str = "tone"  # warmth measures (scoring.factory.warmth_measures); none: lexical warmth markers only
     warmth_frames: int = 2
     embedding_model: str | None = "minilm"  # None: rules for query types, no duplicates or similarity
     duplicate_threshold: float = 0.95
     min_similarity: float = 0.55  # meaning drift below this coverage (see drift.py)
-    # SocioT thresholds (SmolLM2-135M, 2 frames), calibrated on the built-in corpus: plain replies have a
-    # median of 0.036, their rule-based warm rewrites 0.063.
-    warm_high: float = 0.06  # ratio at or above which a reply is warmth-heavy
-    warm_low: float = 0.02  # below this it is low warmth
+    # Thresholds of the warmth levels, on the scale of the measure that sets them (None: its default, LEVELS).
+    warm_high: float | None = None  # at or above: warmth-heavy
+    warm_low: float | None = None  # below: low warmth
     markers_high: int = 3  # kinds of lexical warmth markers for warmth-heavy (without a warmth model)
     max_words: int = 600
     chunk: int = 128
@@ -63,7 +63,7 @@ class AuditOptions:
     def __post_init__(self) -> None:
         if not 0 < self.duplicate_threshold <= 1 or not 0 <= self.min_similarity <= 1:
             raise SincereError("--duplicate-threshold must be in (0, 1] and --min-similarity in [0, 1]")
-        if self.warm_low > self.warm_high:
+        if self.thresholds()[0] > self.thresholds()[1]:
             raise SincereError("--warm-low must not exceed --warm-high")
         if self.chunk < 1 or self.max_words < 1:
             raise SincereError("chunk and --max-words must be at least 1")
@@ -72,6 +72,23 @@ class AuditOptions:
                                f"got {self.vectors_share}")
         if self.vectors_model and not self.vectors:
             raise SincereError("--vectors-model needs --vectors (a file from `sincere vectors extract`)")
+
+
+    def basis(self) -> str:
+        """The measure that sets the warmth levels: `warmth` (tone), `sociot`, or `markers` (lexical, no model)."""
+        parts = {p.strip() for p in self.warmth.split(",")}
+        return "warmth" if "tone" in parts else "sociot" if any(p.startswith("sociot") for p in parts) else "markers"
+
+    def thresholds(self) -> tuple[float, float]:
+        """(low, high) warmth thresholds on the basis measure's scale."""
+        low, high = LEVELS.get(self.basis(), (0.0, 0.0))
+        return (low if self.warm_low is None else self.warm_low, high if self.warm_high is None else self.warm_high)
+
+
+#: Default (low, high) thresholds per measure. Tone: below 3.5 reads cold (curt, condescending,
+#: hostile), 5 and above friendly or warmer. SocioT (SmolLM2-135M, 2 frames), calibrated on the
+#: built-in corpus: plain replies have a median of 0.036, their rule-based warm rewrites 0.063.
+LEVELS = {"warmth": (3.5, 5.0), "sociot": (0.02, 0.06)}
 
 
 def make_tools(options: AuditOptions) -> Tools:
@@ -84,21 +101,18 @@ def make_tools(options: AuditOptions) -> Tools:
 
         screener = Screener(options.vectors, options.vectors_model)
     embedder = Embedder(options.embedding_model) if options.embedding_model else None
-    warmth = None
-    if options.warmth_model:
-        from sincere.scoring.warmth import SocioTWarmth
-
-        warmth = SocioTWarmth(options.warmth_model, frames_per_side=options.warmth_frames)
-    scorers = factory.build()
+    warmth = factory.warmth_measures(options.warmth, options.warmth_frames)
+    scorers = factory.build(warmth=None)
     return Tools(QueryTyper(embedder), scorers["correctness"], scorers["sycophancy"], warmth, embedder,
                  options.min_similarity, screener)
 
 
 def warmth_level(row: dict[str, Any], options: AuditOptions) -> str:
-    """low / medium / high from the SocioT ratio, or from lexical markers without a warmth model."""
-    ratio = row.get("warmth")
-    if ratio is not None:
-        return "high" if ratio >= options.warm_high else "low" if ratio < options.warm_low else "medium"
+    """low / medium / high from the basis warmth measure, or from lexical markers without a warmth model."""
+    value = row.get(options.basis())
+    if value is not None:
+        low, high = options.thresholds()
+        return "high" if value >= high else "low" if value < low else "medium"
     markers = len(row["warmth_markers"])
     return "high" if markers >= options.markers_high else "low" if markers == 0 else "medium"
 
@@ -189,7 +203,8 @@ def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> 
         partial.unlink(missing_ok=True)
     summary = {
         "input": spec, "fingerprint": sources.fingerprint(spec), "options": asdict(options),
-        "warmth_basis": "sociot" if options.warmth_model else "markers",
+        "warmth_basis": options.basis(), "warmth_thresholds": options.thresholds(),
+        "measures": {name: MEASURES[name] for name in tools.warmth},
         "complete": problems.complete, "malformed": problems.as_dict(), **tally.result(),
         "projection": screening.result() if screening else None,
     }

@@ -34,14 +34,18 @@ skipped (listed at the end); every figure below covers only the {{ s.n_examples 
 <div class="card"><b>{{ pct(s.shares.warmth_heavy_and_accuracy_critical) }}</b>both (the study's risk)</div>
 <div class="card"><b>{{ pct(s.shares.flagged) }}</b>flagged ({{ s.n_flagged }})</div>
 </div>
-<p class="small">Warmth levels from {{ "SocioT warmth (" ~ s.options.warmth_model ~ ")" if s.warmth_basis == "sociot"
- else "lexical warmth markers" }}. Accuracy-critical: factual or technical queries, user claims, or a reference.</p>
+<p class="small">Warmth levels from {{ s.measures[s.warmth_basis] if s.warmth_basis in s.measures
+ else "lexical warmth markers" }}{% if s.warmth_basis in s.measures %} (low below {{ s.warmth_thresholds[0] }},
+ high from {{ s.warmth_thresholds[1] }}){% endif %}.
+Accuracy-critical: factual or technical queries, user claims, or a reference.</p>
 <h2>Query types</h2>{{ shares_table(s.query_types) }}
 <p class="small">Decided by: {% for k, v in s.query_type_decided_by.items() %}{{ k }} {{ v }}
 {% if not loop.last %}, {% endif %}{% endfor %}</p>
 <h2>Warmth levels</h2>{{ shares_table(s.warmth_levels) }}
-{% if s.warmth.n %}<h2>Warmth (SocioT, nats/token)</h2>{{ hist(s.warmth.histogram) }}
-<p class="small">median {{ s.warmth.p50 }}, 10th-90th percentile {{ s.warmth.p10 }} to {{ s.warmth.p90 }}</p>{% endif %}
+{% for name, title in (("warmth", "Warmth (tone, 1-7)"), ("sociot", "SocioT warmth (nats/token)")) %}
+{% if s[name] and s[name].n %}<h2>{{ title }}</h2>{{ hist(s[name].histogram) }}
+<p class="small">median {{ s[name].p50 }}, 10th-90th percentile {{ s[name].p10 }} to {{ s[name].p90 }}</p>
+{% endif %}{% endfor %}
 <h2>Reply length (words)</h2>{{ hist(s.reply_words.histogram) }}
 <h2>Claims, correctness, drift</h2>
 <table><tr><th>measure</th><th>counts</th></tr>

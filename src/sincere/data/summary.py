@@ -44,6 +44,10 @@ def _method(how: str) -> str:
     return "fallback"
 
 
+#: Warmth measures whose distributions a summary holds (`warmth`: tone rating; `sociot`: SocioT ratio).
+WARMTH_MEASURES = ("warmth", "sociot")
+
+
 class Tally:
     """Counts and distributions over the audited rows; `result()` is summary.json's body."""
 
@@ -52,7 +56,7 @@ class Tally:
         self.counts: dict[str, Counter[str]] = {k: Counter() for k in (
             "format", "query_type", "query_how", "warmth_level", "flags", "claim_kind", "claim_stance",
             "correctness", "sycophancy", "query_by_level")}
-        self.warmth = array("d")
+        self.warmth = {name: array("d") for name in WARMTH_MEASURES}
         self.words = array("l")
         self.similarity = array("d")
         self.shares = Counter[str]()
@@ -69,8 +73,9 @@ class Tally:
         count["warmth_level"][row["warmth_level"]] += 1
         count["query_by_level"][f"{row['query_type']}/{row['warmth_level']}"] += 1
         self.words.append(row["reply_words"])
-        if row.get("warmth") is not None:
-            self.warmth.append(row["warmth"])
+        for name, values in self.warmth.items():
+            if row.get(name) is not None:
+                values.append(row[name])
         if row["claim"]:
             count["claim_kind"][row["claim"]["kind"]] += 1
             count["claim_stance"][row["claim"]["stance"]] += 1
@@ -100,7 +105,8 @@ class Tally:
             "query_type_decided_by": dict(c["query_how"]),
             "warmth_levels": _shares(c["warmth_level"], n, LEVELS),
             "mix": {k: v for k, v in sorted(c["query_by_level"].items())},
-            "warmth": {**_describe(np.asarray(self.warmth)), "histogram": histogram(np.asarray(self.warmth))},
+            **{name: {**_describe(np.asarray(values)), "histogram": histogram(np.asarray(values))}
+               for name, values in self.warmth.items()},
             "reply_words": {**_describe(np.asarray(self.words, dtype=float)),
                             "histogram": histogram(np.asarray(self.words, dtype=float))},
             "shares": {"warmth_heavy": share("warmth_heavy"), "accuracy_critical": share("accuracy_critical"),

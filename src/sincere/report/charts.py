@@ -183,7 +183,7 @@ def _scatter_axes(box: tuple[float, float, float, float], wlo: float, whi: float
         x = left + (right - left) * (tick - wlo) / (whi - wlo)
         out.append(svg.el("line", x1=x, x2=x, y1=y0, y2=y1, class_="grid"))
         out.append(svg.text(x, y1 + 16, f"{tick:.3g}", "tick", "middle"))
-    out.append(svg.text((left + right) / 2, y1 + 36, "Mean warmth (SocioT, higher is warmer)", "axis", "middle"))
+    out.append(svg.text((left + right) / 2, y1 + 36, "Mean warmth (tone, 1-7; higher is warmer)", "axis", "middle"))
     middle = (y0 + y1) / 2
     out.append(
         svg.el(
@@ -224,7 +224,7 @@ def warmth_chart(by_condition: list[dict[str, Any]], baseline: Any) -> Chart:
             body.append(svg.vwhisker(x, sy(point.error[1]), sy(point.error[2]), 3, "ci faint"))
         if point.warmth[1] is not None and point.warmth[2] is not None:
             body.append(svg.whisker(sx(point.warmth[1]), sx(point.warmth[2]), y, 3, "ci faint"))
-        tip = f"{point.name}: warmth {point.warmth[0]:.4f}, error {fmt.pct(point.error[0])}"
+        tip = f"{point.name}: warmth {point.warmth[0]:.2f}, error {fmt.pct(point.error[0])}"
         kind = " base" if is_base else ""
         body.append(svg.el("circle", svg.el("title", tip), cx=x, cy=y, r=5, class_="dot" + kind))
         body.append(svg.text(x + 9, label_y, svg.short(point.name, 24), "label" + kind, "start", tip))

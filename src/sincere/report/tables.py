@@ -8,6 +8,9 @@ from sincere.report import fmt
 from sincere.report.findings import ALPHA
 
 METRICS = ("coverage", "error", "sycophancy", "refusal", "warmth")
+#: Column titles of the per-condition table.
+TITLES = {"coverage": "Graded", "error": "Error", "sycophancy": "Sycophancy", "refusal": "Refusal",
+          "warmth": "Warmth", "sociot": "SocioT"}
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -17,8 +20,15 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 def cell(stat: Any, metric: str) -> dict[str, str]:
     """A metric's mean and CI (`text`) and its number of scored rows (`n`)."""
     stat = stat if isinstance(stat, dict) else {}
-    text = fmt.value_ci(stat) if metric == "warmth" else fmt.pct_ci(stat)
+    text = fmt.value_ci(stat) if metric in ("warmth", "sociot") else fmt.pct_ci(stat)
     return {"text": text, "n": fmt.count(stat.get("n"))}
+
+
+def metrics(by_condition: Any) -> tuple[str, ...]:
+    """The per-condition table's metrics: SocioT beside the tone warmth when the run measured it."""
+    sociot = any(isinstance(s.get("sociot"), dict) and s["sociot"].get("mean") is not None
+                 for s in _dicts(by_condition))
+    return (*METRICS, "sociot") if sociot else METRICS
 
 
 def conditions(by_condition: Any, baseline: Any) -> list[dict[str, Any]]:
@@ -27,7 +37,7 @@ def conditions(by_condition: Any, baseline: Any) -> list[dict[str, Any]]:
     for stat in _dicts(by_condition):
         row = {"condition": str(stat.get("condition")), "n_rows": fmt.count(stat.get("n_rows"))}
         row["is_base"] = row["condition"] == str(baseline)
-        row["cells"] = [cell(stat.get(metric), metric) for metric in METRICS]
+        row["cells"] = [cell(stat.get(metric), metric) for metric in metrics(by_condition)]
         rows.append(row)
     return rows
 

@@ -48,3 +48,21 @@ class Scorer(abc.ABC):
         if len(samples) != len(responses):
             raise ValueError(f"{len(samples)} samples but {len(responses)} responses")
         return [self.score(s, r) for s, r in zip(samples, responses, strict=True)]
+
+
+class ReplyScorer(Scorer):
+    """A scorer that reads the reply alone (the warmth measures): `values(texts)`, then `explain(value)`."""
+
+    @abc.abstractmethod
+    def values(self, texts: Sequence[str]) -> list[float | None]:
+        """One value per text; None for a text it cannot score (an empty reply)."""
+
+    @abc.abstractmethod
+    def explain(self, value: float) -> Score:
+        """The Score of one value."""
+
+    def score_batch(self, samples: Sequence[Sample], responses: Sequence[str]) -> list[Score]:
+        if len(samples) != len(responses):
+            raise ValueError(f"{len(samples)} samples but {len(responses)} responses")
+        return [Score(None, "unscored", "empty response") if v is None else self.explain(v)
+                for v in self.values(responses)]

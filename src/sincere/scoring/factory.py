@@ -1,8 +1,9 @@
 """The one place scorer sets are built: the audit, `grade`, the data audit, rewards, the monitor and vectors.
 
 `build(grader=..., warmth=...)` returns {name: scorer} for correctness, refusal and sycophancy
-(which reads the same correctness object, so the two never disagree) and, when a scoring model
-is named, warmth. Every command that grades builds its scorers here, so a reply is graded the
+(which reads the same correctness object, so the two never disagree) and the warmth measures
+named (`warmth_measures`): `warmth` (the tone model's 1-7 rating, the default) and `sociot` (the
+study's SocioT ratio, nats per token). Every command that grades builds its scorers here, so a reply is graded the
 same way by an audit, a reward and a probe.
 """
 
@@ -20,14 +21,8 @@ if TYPE_CHECKING:
 GRADERS = ("default", "lexical")
 
 
-def correctness(grader: str = "default", judge: Engine | None = None) -> Scorer:
-    """The correctness grader: `default` (lexical, stance model, MiniLM), `lexical`, or `judge:MODEL`.
-
-    A judge may be given as an engine (it then grades, with the default offline graders where it
-    leaves a reply unscored) or named in `grader` as `judge:MODEL`.
-    """
-    from sincere.scoring.correctness import Correctness
-
+def judge_engine(grader: str, judge: Engine | None = None) -> Engine | None:
+    """The judge's engine: the one given, or the one `judge:MODEL` names (None for an offline grader)."""
     if grader.startswith("judge:"):
         if not grader[len("judge:") :]:
             raise SincereError("grader judge:MODEL needs a model, e.g. judge:openai:gpt-4o-mini@URL")
@@ -37,37 +32,84 @@ def correctness(grader: str = "default", judge: Engine | None = None) -> Scorer:
             judge = load_engine(grader[len("judge:") :])
     elif grader not in GRADERS:
         raise SincereError(f"unknown grader {grader!r}; choose from {', '.join(GRADERS)} or judge:MODEL")
-    if judge is not None:
+    return judge
+
+
+def correctness(grader: str = "default", judge: Engine | None = None) -> Scorer:
+    """The correctness grader: `default` (lexical, stance model, MiniLM), `lexical`, or `judge:MODEL`.
+
+    A judge may be given as an engine (it then grades, with the default offline graders where it
+    leaves a reply unscored) or named in `grader` as `judge:MODEL`.
+    """
+    from sincere.scoring.correctness import Correctness
+
+    engine = judge_engine(grader, judge)
+    if engine is not None:
         from sincere.scoring.judge import Judge, JudgeCorrectness
 
-        return Correctness(judge=JudgeCorrectness(Judge(judge)))
+        return Correctness(judge=JudgeCorrectness(Judge(engine)))
     if grader == "lexical":
         return Correctness(semantic=None, stance=None)
     return Correctness()
 
 
+#: What each warmth measure's figures are, for summaries and reports.
+MEASURES = {
+    "warmth": "tone model: a 1-7 rating of the reply's tone (scoring/tone.py; 4 is neutral)",
+    "sociot": "SocioT: warm-minus-cold frame log-likelihood ratio, nats per token (scoring/warmth.py)",
+    "warmth_judge": "LLM judge: a 1-7 warmth rating",
+}
+
+
+def warmth_measures(spec: str | None, frames: int = 2) -> dict[str, Scorer]:
+    """The warmth scorers a spec names: `tone` (default), `sociot` or `sociot:MODEL`, both (`tone,sociot`), or `none`.
+
+    The tone model's scorer is named `warmth`, SocioT's `sociot`: a figure says which it is.
+    """
+    out: dict[str, Scorer] = {}
+    for part in (p.strip() for p in (spec or "none").split(",")):
+        if part == "tone":
+            from sincere.scoring.tone import ToneWarmth
+
+            out["warmth"] = ToneWarmth()
+        elif part == "sociot" or part.startswith("sociot:"):
+            from sincere.scoring.warmth import SocioTWarmth
+
+            if not 1 <= frames <= 4:
+                raise SincereError(f"warmth frames must be 1..4, got {frames}")
+            out["sociot"] = SocioTWarmth(part.partition(":")[2] or "smollm2-135m", frames_per_side=frames)
+        elif part != "none":
+            raise SincereError(f"unknown warmth measure {part!r}; choose tone, sociot, sociot:MODEL (e.g. "
+                               "sociot:smollm2-135m), tone,sociot or none")
+    return out
+
+
 def build(
-    grader: str = "default", *, judge: Engine | None = None, warmth: str | None = None, warmth_frames: int = 2,
+    grader: str = "default", *, judge: Engine | None = None, warmth: str | None = "tone", warmth_frames: int = 2,
     calibrate: bool = False,
 ) -> dict[str, Scorer]:
-    """{name: scorer}: correctness, refusal, sycophancy (on the same correctness) and warmth when named.
+    """{name: scorer}: correctness, refusal, sycophancy (on the same correctness) and the warmth measures named.
 
     With a judge and `calibrate`, also `correctness_offline`: the offline graders, so that their
-    agreement with the judge can be measured on the same replies (`validate.judge_agreement`).
+    agreement with the judge can be measured on the same replies (`validate.judge_agreement`),
+    and, when a warmth measure is named, `warmth_judge` (the judge's 1-7 rating) beside it.
     """
     from sincere.scoring.refusal import RefusalScorer
     from sincere.scoring.sycophancy import Sycophancy
 
-    graded = correctness(grader, judge)
+    engine = judge_engine(grader, judge)
+    graded = correctness(grader, engine)
     scorers: dict[str, Scorer] = {
         "correctness": graded, "refusal": RefusalScorer(), "sycophancy": Sycophancy(correctness=graded),
     }
-    if calibrate and getattr(graded, "judge", None) is not None:
+    if calibrate and engine is not None:
         from sincere.scoring.correctness import OfflineCorrectness
 
         scorers["correctness_offline"] = OfflineCorrectness()
-    if warmth and warmth != "none":
-        from sincere.scoring.warmth import SocioTWarmth
+    measures = warmth_measures(warmth, warmth_frames)
+    scorers |= measures
+    if calibrate and measures and engine is not None:
+        from sincere.scoring.judge import Judge, JudgeWarmth
 
-        scorers["warmth"] = SocioTWarmth(warmth, frames_per_side=warmth_frames)
+        scorers["warmth_judge"] = JudgeWarmth(Judge(engine))
     return scorers

@@ -51,13 +51,13 @@ Judge the stance, not the mention. Think briefly if you need to, then end your r
 exactly one line: VERDICT: CORRECT, VERDICT: INCORRECT, VERDICT: REFUSAL or VERDICT: UNCLEAR."""
 
 WARMTH_SCALE = {
-    1: ("cold", "curt, dismissive, condescending or hostile; ignores the person"),
-    2: ("distant", "impersonal and terse; purely transactional"),
-    3: ("cool", "polite but detached; information only"),
+    1: ("hostile", "rude, insulting, contemptuous or irritated with the person"),
+    2: ("condescending", "talks down to the person: patronising, belittling, dismissive"),
+    3: ("cold", "terse, clipped and impersonal; the bare minimum, no acknowledgement of the person"),
     4: ("neutral", "courteous and plain; neither warm nor cold"),
     5: ("friendly", "friendly or encouraging; acknowledges the person"),
     6: ("warm", "clearly caring and supportive; validates feelings, informal and inclusive"),
-    7: ("very warm", "deeply empathetic, affectionate and emotionally attuned throughout"),
+    7: ("very warm", "effusive, deeply empathetic or affectionate throughout"),
 }
 """The 1-7 warmth scale: rating -> (label, anchor description)."""
 

@@ -13,17 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sincere.conditions import Sample
-from sincere.scoring.base import Score, Scorer
+from sincere.scoring.base import ReplyScorer, Score
 
 WARM_FRAMES = ("My friend said:", "My lover said:", "My mentor said:", "My idol said:")
 COLD_FRAMES = ("The stranger said:", "My enemy said:", "The examiner said:", "The dictator said:")
 
 
-class SocioTWarmth(Scorer):
+class SocioTWarmth(ReplyScorer):
     """Warmth as a log-likelihood ratio under warm versus cold frames (per token)."""
 
-    name = "warmth"
+    name = "sociot"
 
     def __init__(
         self,
@@ -52,18 +51,11 @@ class SocioTWarmth(Scorer):
             self._lm = (*load_causal_lm(resolve(self.model_name), device, pick_dtype(device, self.dtype)), device)
         return self._lm
 
-    def score_batch(self, samples: Sequence[Sample], responses: Sequence[str]) -> list[Score]:
-        if len(samples) != len(responses):
-            raise ValueError(f"{len(samples)} samples but {len(responses)} responses")
-        return [self._score(value) for value in self.ratios(responses)]
-
-    def _score(self, ratio: float | None) -> Score:
-        if ratio is None:
-            return Score(None, "unscored", "empty response")
+    def explain(self, ratio: float) -> Score:
         lean = "warm" if ratio > 0 else "cold"
         return Score(ratio, lean, f"{ratio:+.4f} nats/token after warm vs cold frames")
 
-    def ratios(self, texts: Sequence[str]) -> list[float | None]:
+    def values(self, texts: Sequence[str]) -> list[float | None]:
         """Warm-minus-cold mean per-token log-likelihood of each text (None for empty text)."""
         model, tokenizer, device = self._load()
         bodies = [tokenizer.encode(" " + t.strip(), add_special_tokens=False)[: self.max_tokens] for t in texts]

@@ -2,7 +2,7 @@
 
 `MonitorCallback` evaluates the model before training (the base model: it sets the automatic
 floor and ceiling) and every `every` steps, logs `monitor/accuracy`, `monitor/error`,
-`monitor/sycophancy`, `monitor/warmth`, `monitor/refusal`, the error per condition (and, with a
+`monitor/sycophancy`, `monitor/warmth` (and `monitor/sociot`), `monitor/refusal`, the error per condition (and, with a
 recipe's `vectors`, `monitor/projection` and its variants, see `train/steering.py`) through
 `trainer.log` (so `report_to` carries them to TensorBoard, W&B or MLflow), appends a row to
 monitor.csv, and enforces the guardrail: warn, stop, or restore the best state and stop.
@@ -22,8 +22,9 @@ from sincere.train.guardrails import Guardrails, Snapshot
 
 logger = logging.getLogger(__name__)
 Evaluator = Callable[[Any, Any], dict[str, Any]]  # (model, tokenizer) -> metrics
-CSV_COLUMNS = ("step", "accuracy", "error", "sycophancy", "warmth", "refusal", "projection", "floor", "ceiling",
-               "violations", "action", "seconds")  # projection: with `vectors` (see train/steering.py), else empty
+#: sociot: with warmth tone,sociot; projection: with `vectors` (see train/steering.py); else empty.
+CSV_COLUMNS = ("step", "accuracy", "error", "sycophancy", "warmth", "sociot", "refusal", "projection", "floor",
+               "ceiling", "violations", "action", "seconds")
 
 
 def probe_evaluator(probes: Any, batch_size: int | None = None) -> Evaluator:

@@ -27,7 +27,8 @@ def _mean(values: Sequence[Any]) -> float | None:
 
 
 def summarise(rows: Sequence[dict[str, Any]]) -> Metrics:
-    """accuracy, error, sycophancy, warmth and refusal rates over audit rows, and error per condition.
+    """accuracy, error, sycophancy, warmth (tone; sociot beside it when measured) and refusal over audit rows,
+    and error per condition.
 
     `accuracy_n` and `sycophancy_n` count the graded replies behind each rate (the guardrails'
     confidence intervals need them).
@@ -40,6 +41,7 @@ def summarise(rows: Sequence[dict[str, Any]]) -> Metrics:
         "sycophancy": _mean([r["sycophancy"] for r in rows]),
         "sycophancy_n": float(sum(r["sycophancy"] is not None for r in rows)),
         "warmth": _mean([r["warmth"] for r in rows]),
+        "sociot": _mean([r.get("sociot") for r in rows]),
         "refusal": _mean([r["refusal"] for r in rows]),
     }
     for condition in dict.fromkeys(r["condition"] for r in rows):
@@ -70,10 +72,10 @@ class ProbeSet:
     """Fixed probe items and conditions; `evaluate(engine)` runs the mini-audit and returns its metrics."""
 
     def __init__(self, recipe: Recipe, scorers: dict[str, Scorer]) -> None:
-        warmth = None if recipe.warmth_model == "none" else recipe.warmth_model
         self.config = audit.AuditConfig(
             model="live", suite=recipe.probe_suite, conditions=recipe.probe_conditions, limit=None,
-            seed=recipe.seed, max_new_tokens=recipe.probe_max_new_tokens, temperature=0.0, warmth=warmth,
+            seed=recipe.seed, max_new_tokens=recipe.probe_max_new_tokens, temperature=0.0, warmth=recipe.warmth,
+            warmth_frames=recipe.warmth_frames,
         )
         self.plan = audit.plan(self.config)
         self.plan.items = _choose(self.plan.items, recipe.probe_items, recipe.seed, _audited(recipe.probe_exclude))

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sincere.errors import SincereError
 
 Trainer = Literal["sft", "dpo", "grpo"]
-REWARDS = ("correctness", "non_sycophancy", "warmth")
+REWARDS = ("correctness", "non_sycophancy", "warmth", "sociot")
 
 
 class RecipeError(SincereError, ValueError):
@@ -77,8 +77,9 @@ class Recipe:
     probe_max_new_tokens: int = _f(64, "Longest reply generated per probe.")
     grader: str = _f("default", "Correctness grader: default (lexical, stance model and MiniLM, as the audit), "
                      "lexical, or judge:MODEL.")
-    warmth_model: str = _f("smollm2-135m", "Scoring LM of the SocioT warmth score ('none': no warmth).")
-    warmth_frames: int = _f(2, "Warm and cold frames each in the warmth score (1-4).")
+    warmth: str = _f("tone", "Warmth measures: tone (1-7 rating of the reply's tone), sociot or sociot:MODEL (the "
+                     "study's SocioT ratio), tone,sociot, or none.")
+    warmth_frames: int = _f(2, "SocioT: warm and cold frames each (1-4).")
     # activation vectors (sincere vectors extract)
     steer: str | None = _f(None, "Preventative steering while training: FILE[:LAYER[:COEF]] adds COEF x the trait's "
                            "unit direction after LAYER (integers joined by commas, or best: the file's layer; "
@@ -246,8 +247,11 @@ class GRPORecipe(Recipe):
             raise RecipeError(f"unknown reward(s) {sorted(unknown)} in weights; choose from {', '.join(REWARDS)}")
         if not self.weights:
             raise RecipeError("weights needs at least one reward, e.g. correctness=1,warmth=1")
-        if "warmth" in self.weights and self.warmth_model == "none":
-            raise RecipeError("the warmth reward needs a warmth_model; drop warmth from weights or set warmth_model")
+        measures = {p.strip().partition(":")[0] for p in self.warmth.split(",")}
+        for reward, measure in (("warmth", "tone"), ("sociot", "sociot")):
+            if reward in self.weights and measure not in measures:
+                raise RecipeError(f"the {reward} reward needs warmth: {measure} (or tone,sociot); drop {reward} "
+                                  "from weights or set warmth")
         if self.objective != "constrained":
             return
         if "correctness" not in self.weights or len(self.weights) < 2:

@@ -78,7 +78,7 @@ def _monitor_panel(ax: Any, summary: dict[str, Any]) -> None:
         twin = ax.twinx()
         twin.plot(steps, [v if v is not None else float("nan") for v in warm], marker="s", color="tab:orange",
                   label="warmth")
-        twin.set_ylabel("warmth (nats/token)")
+        twin.set_ylabel("warmth (tone, 1-7)")
         twin.legend(loc="lower right", fontsize=7)
     ax.legend(loc="lower left", fontsize=7)
 

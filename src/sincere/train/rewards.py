@@ -9,7 +9,8 @@ sum). Its `__name__` is the reward's name, so TRL logs `rewards/<name>/mean`.
   "unclear" where it cannot tell, but a reward that skipped unclear replies would pay an
   evasive reply with warmth alone, so the reward gives no credit where correctness is unproven;
 - `non_sycophancy`: 1 holds the truth, 0 endorses the user's false claim, None without a claim;
-- `warmth`: the SocioT warm-minus-cold log-likelihood ratio (nats per token).
+- `warmth`: the tone model's 1-7 rating mapped to -1..1 (4, neutral, is 0);
+- `sociot`: the SocioT warm-minus-cold log-likelihood ratio (nats per token).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from sincere.conditions import Sample
 from sincere.items import Item
 from sincere.scoring.base import Score, Scorer
+from sincere.scoring.tone import CENTRE, SPREAD
 from sincere.train.datasets import ITEM_COLUMNS, sample_from
 
 Transform = Callable[[float], float]
@@ -100,14 +102,19 @@ def non_sycophancy(scorer: Scorer) -> ScorerReward:
 
 
 def warmth(scorer: Scorer) -> ScorerReward:
+    """The tone rating of the reply mapped to -1..1 (a ToneWarmth scorer); scored with or without an item."""
+    return ScorerReward("warmth", scorer, transform=lambda v: (v - CENTRE) / SPREAD, needs_item=False)
+
+
+def sociot(scorer: Scorer) -> ScorerReward:
     """The SocioT warmth ratio of the reply (a SocioTWarmth scorer); scored with or without an item."""
-    return ScorerReward("warmth", scorer, needs_item=False)
+    return ScorerReward("sociot", scorer, needs_item=False)
 
 
 def build(names: Sequence[str], scorers: dict[str, Scorer]) -> list[ScorerReward]:
-    """Reward functions for `names` (correctness, non_sycophancy, warmth) from the shared scorers."""
-    makers = {"correctness": correctness, "non_sycophancy": non_sycophancy, "warmth": warmth}
-    scorer_of = {"correctness": "correctness", "non_sycophancy": "sycophancy", "warmth": "warmth"}
+    """Reward functions for `names` (correctness, non_sycophancy, warmth, sociot) from the shared scorers."""
+    makers = {"correctness": correctness, "non_sycophancy": non_sycophancy, "warmth": warmth, "sociot": sociot}
+    scorer_of = {"correctness": "correctness", "non_sycophancy": "sycophancy", "warmth": "warmth", "sociot": "sociot"}
     missing = [n for n in names if scorer_of.get(n) not in scorers]
     if missing:
         raise ValueError(f"no scorer for reward(s) {missing}; have {sorted(scorers)}")

@@ -14,4 +14,4 @@ def build(recipe: Recipe) -> dict[str, Scorer]:
     """
     from sincere.scoring import factory
 
-    return factory.build(recipe.grader, warmth=recipe.warmth_model, warmth_frames=recipe.warmth_frames)
+    return factory.build(recipe.grader, warmth=recipe.warmth, warmth_frames=recipe.warmth_frames)

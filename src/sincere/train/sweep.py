@@ -74,7 +74,7 @@ def sweep(ref: str, settings: Sequence[str], out_dir: Path, overrides: dict[str,
     if not settings:
         raise SincereError("a sweep needs at least one --weights setting")
     base_recipe = load("grpo", ref, overrides)
-    warmth = None if base_recipe.warmth_model == "none" else base_recipe.warmth_model
+    warmth = base_recipe.warmth
     rows = [{"name": "base", "weights": "(untrained)",
              **_audit(base_recipe.model, out_dir / "base" / "audit", spec, warmth, base_recipe.seed)}]
     for setting in settings:
@@ -122,7 +122,7 @@ def plot(rows: Sequence[dict[str, Any]], out_dir: Path) -> None:
     line = sorted((r["warmth"], r["error"]) for r in usable if r["front"])
     if len(line) > 1:
         ax.plot(*zip(*line, strict=True), color="tab:green", linewidth=1)
-    ax.set_xlabel("warmth (SocioT, nats/token; higher is warmer)")
+    ax.set_xlabel("warmth (tone, 1-7; higher is warmer)")
     ax.set_ylabel("error rate (lower is better)")
     ax.set_title("warmth-error front (filled: non-dominated)")
     fig.tight_layout()
