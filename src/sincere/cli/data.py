@@ -92,7 +92,8 @@ def audit(
 
 
 def _print_audit(summary: dict[str, Any]) -> None:
-    table = Table(title=f"{summary['input']}: {summary['n_examples']} examples (warmth: {summary['warmth_basis']})")
+    basis = {"warmth": "tone"}.get(summary["warmth_basis"], summary["warmth_basis"])
+    table = Table(title=f"{summary['input']}: {summary['n_examples']} examples (warmth: {basis})")
     for column in ("query type", "share", "warmth low / medium / high"):
         table.add_column(column)
     for row in summary["query_types"]:
