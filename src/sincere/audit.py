@@ -273,6 +273,11 @@ def _check_out_dir(out_dir: Path, config: AuditConfig) -> None:
     outdir.claim(out_dir, RUN_FILES, {"run": "audit", "config": asdict(config)}, "an audit")
 
 
+def default_out_dir(config: AuditConfig, base: Path) -> Path:
+    """`base`, or `base-2`, `base-3`, ...: the first folder that is new or holds this same audit."""
+    return outdir.first_free(base, RUN_FILES, {"run": "audit", "config": asdict(config)})
+
+
 def write_run(out_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:
     """Write results.jsonl, summary.json and report.html (each atomically)."""
     with jsonl.atomic_writer(out_dir / "results.jsonl") as handle:

@@ -9,6 +9,7 @@ nothing of the user's is ever written over.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,25 +27,45 @@ def is_run_file(name: str, run_files: Sequence[str], hidden: Sequence[str] = ())
     return name in own or any(name.startswith(f".{f}.") and name.endswith(".tmp") for f in (*run_files, MARKER))
 
 
+def refusal(out_dir: Path, run_files: Sequence[str], identity: dict[str, Any], what: str,
+            hidden: Sequence[str] = ()) -> str | None:
+    """Why the run `identity` may not use `out_dir` (None: it may, the folder being new, empty or its own)."""
+    identity = json.loads(json.dumps(identity, default=str))
+    if out_dir.exists() and not out_dir.is_dir():
+        return f"{out_dir} exists and is not a folder"
+    entries = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
+    if not entries:
+        return None
+    previous = _read_marker(out_dir / MARKER)
+    foreign = [name for name in entries if not is_run_file(name, run_files, hidden)]
+    if previous is None or foreign:
+        return f"{out_dir} holds files that are not from {what} ({(foreign or entries)[0]}...); choose another --out"
+    if previous != identity:
+        return f"{out_dir} holds {what} with other settings; choose another --out"
+    return None
+
+
+def first_free(base: Path, run_files: Sequence[str], identity: dict[str, Any], hidden: Sequence[str] = ()) -> Path:
+    """The first of `base`, `base-2`, `base-3`, ... that the run may use: a default folder never makes the user pick."""
+    for number in itertools.count(1):
+        candidate = base if number == 1 else base.with_name(f"{base.name}-{number}")
+        if refusal(candidate, run_files, identity, "a run", hidden) is None:
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def claim(out_dir: Path, run_files: Sequence[str], identity: dict[str, Any], what: str,
           hidden: Sequence[str] = ()) -> None:
     """Create or reuse `out_dir` for the run `identity` (JSON-able), or raise a one-line SincereError.
 
     `what` names the run with its article, e.g. "an audit".
     """
-    identity = json.loads(json.dumps(identity, default=str))
-    if out_dir.exists() and not out_dir.is_dir():
-        raise SincereError(f"{out_dir} exists and is not a folder")
-    entries = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
-    if entries:
-        previous = _read_marker(out_dir / MARKER)
-        foreign = [name for name in entries if not is_run_file(name, run_files, hidden)]
-        if previous is None or foreign:
-            first = (foreign or entries)[0]
-            raise SincereError(f"{out_dir} holds files that are not from {what} ({first}...); choose another --out")
-        if previous != identity:
-            raise SincereError(f"{out_dir} holds {what} with other settings; choose another --out")
+    reason = refusal(out_dir, run_files, identity, what, hidden)
+    if reason:
+        raise SincereError(reason)
+    if out_dir.is_dir() and any(out_dir.iterdir()):
         return
+    identity = json.loads(json.dumps(identity, default=str))
     out_dir.mkdir(parents=True, exist_ok=True)
     with jsonl.atomic_writer(out_dir / MARKER) as handle:
         json.dump(identity, handle, indent=1)

@@ -100,6 +100,20 @@ def test_out_dir_holding_another_audit_is_refused(tmp_path, suite) -> None:
     assert (tmp_path / "junk" / "notes.txt").read_text() == "mine"
 
 
+def test_the_default_folder_takes_the_next_free_number_instead_of_refusing(tmp_path, suite) -> None:
+    first = audit.AuditConfig(**CONFIG)
+    audit.run(first, tmp_path / "run", engine=Sycophant(suite))
+    other = audit.AuditConfig(**{**CONFIG, "limit": 5})
+    assert audit.default_out_dir(first, tmp_path / "run") == tmp_path / "run"  # its own folder: resumes there
+    assert audit.default_out_dir(other, tmp_path / "run") == tmp_path / "run-2"
+    audit.run(other, tmp_path / "run-2", engine=Sycophant(suite))
+    (tmp_path / "run-3").mkdir()
+    (tmp_path / "run-3" / "notes.txt").write_text("mine")  # never written over
+    third = audit.AuditConfig(**{**CONFIG, "limit": 6})
+    assert audit.default_out_dir(third, tmp_path / "run") == tmp_path / "run-4"
+    assert audit.default_out_dir(other, tmp_path / "run") == tmp_path / "run-2"
+
+
 def test_plan_limits_and_rejects_bad_conditions() -> None:
     the_plan = audit.plan(audit.AuditConfig(suite="trivia", limit=7, conditions="unmodified,sad+doubt"))
     assert len(the_plan.items) == 7 and [c.name for c in the_plan.conditions] == ["unmodified", "sad+doubt"]

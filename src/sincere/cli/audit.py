@@ -31,7 +31,8 @@ def audit(
     vectors: Path = typer.Option(None, "--vectors", help="Trait vectors (sincere vectors extract): add "
                                  "each response's projection and how well it predicts the graded behaviour."),
     steer: str = typer.Option(None, "--steer", help="Steer generation along a direction: FILE:LAYER:COEF."),
-    out_dir: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<model>-<suite>-<seed>)."),
+    out_dir: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<model>-<suite>-<seed>, or "
+                                 "the first of -2, -3, ... that is new or holds this same audit)."),
     max_new_tokens: int = typer.Option(128, "--max-new-tokens", min=1),
     temperature: float = options.TEMPERATURE,
     seed: int = options.SEED,
@@ -55,7 +56,7 @@ def audit(
 
         SteerSpec.parse(steer)
     audit_mod.plan(config)  # fail fast on a bad suite or condition, before loading a model
-    out_dir = out_dir or Path("runs") / _slug(f"{model}-{suite}-{seed}")
+    out_dir = out_dir or audit_mod.default_out_dir(config, Path("runs") / _slug(f"{model}-{suite}-{seed}"))
     summary = audit_mod.run(config, out_dir, engine_factory=lambda: load_engine(
         model, cache=not no_cache, batch_size=batch_size, dtype=dtype))
     print_summary(summary)
