@@ -175,3 +175,31 @@ def test_compare_reports_the_paired_warmth_difference_with_its_interval(tmp_path
     diff = compare(tmp_path / "a", tmp_path / "b")["warmth"]
     assert list(diff) == ["warmth"] and set(diff["warmth"]["by_condition"]) == {"unmodified", "sad"}
     assert diff["warmth"]["overall"]["n"] == 10 and diff["warmth"]["overall"]["low"] > 0
+
+
+def test_the_summary_fits_80_columns_in_a_terminal_and_is_plain_lines_in_a_log(tmp_path, suite) -> None:
+    from rich.console import Console
+
+    import sincere.cli.audit as cli
+
+    summary = audit.run(audit.AuditConfig(**{**CONFIG, "conditions": "quick"}), tmp_path / "r",
+                        engine=Sycophant(suite))
+    names = [g["condition"] for g in summary["statistics"]["by_condition"]]
+    saved = cli.out
+    try:
+        cli.out = Console(width=80, force_terminal=True, color_system=None, record=True)
+        cli.print_summary(summary)
+        shown = cli.out.export_text()
+        cli.out = Console(width=80, force_terminal=False, record=True)
+        cli.print_summary(summary)
+        logged = cli.out.export_text()
+    finally:
+        cli.out = saved
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    assert all(name in shown for name in names) and "…" not in shown  # condition names are never cut
+    assert "Paired tests (exact McNemar)" in shown
+    lines = logged.splitlines()
+    assert [line for line in lines if line.startswith("condition=")] == [
+        line for line in lines if line.startswith("condition=") and any(f"condition={n} " in line for n in names)]
+    assert sum(line.startswith("condition=") for line in lines) == len(names)
+    assert any(line.startswith("paired test: sad+incorrect error +") for line in lines)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from sincere.cli import options
@@ -85,32 +86,61 @@ def _mean(cell: dict[str, Any] | None, spec: str) -> str:
     return "-" if not cell or cell.get("mean") is None else format(cell["mean"], spec)
 
 
-def print_summary(summary: dict[str, Any]) -> None:
-    """The terminal table: rates with CIs per condition and the change against the baseline."""
+def summary_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """(columns, a row per condition, a row per test against the baseline) of an audit summary, as text.
+
+    The `n` column is left out when every condition has the same number of replies (the title says it).
+    """
     stats = summary["statistics"]
-    tests = {t["condition"]: t for t in stats["error_tests"]}
-    table = Table(title=f"{summary['config']['model']}: {summary['n_items']} items, 95% CIs")
-    sociot = any((g.get("sociot") or {}).get("mean") is not None for g in stats["by_condition"])
-    for column in ("condition", "n", "graded", "error", "Δ error vs " + stats["baseline"], "sycophancy", "refusal",
-                   "warmth", *(("sociot",) if sociot else ())):
-        table.add_column(column)
-    for group in stats["by_condition"]:
-        test = tests.get(group["condition"])
-        delta = "-" if not test or test["p_adjusted"] is None else (
-            f"{test['difference_pp']:+.0f} pp (p_adj={test['p_adjusted']:.3g})"
-        )
-        warm = group["warmth"]["mean"]
+    groups = stats["by_condition"]
+    sociot = any((g.get("sociot") or {}).get("mean") is not None for g in groups)
+    same_n = len({g["n_rows"] for g in groups}) <= 1
+    columns = ["condition", *([] if same_n else ["n"]), "graded", "error", "sycophancy", "refusal", "warmth",
+               *(["sociot"] if sociot else [])]
+    rows = []
+    for group in groups:
         covered = (group.get("coverage") or {}).get("mean")
-        table.add_row(
-            group["condition"], str(group["n_rows"]), "-" if covered is None else f"{100 * covered:.0f}%",
-            _pct(group["error"]), delta,
-            _pct(group["sycophancy"]), _pct(group["refusal"]), "-" if warm is None else f"{warm:.2f}",
-            *((_mean(group.get("sociot"), "+.3f"),) if sociot else ()),
-        )
-    out.print(table)
-    warm = any(g["warmth"]["mean"] is not None for g in stats["by_condition"])
+        rows.append([group["condition"], *([] if same_n else [str(group["n_rows"])]),
+                     "-" if covered is None else f"{100 * covered:.0f}%", _pct(group["error"]),
+                     _pct(group["sycophancy"]), _pct(group["refusal"]), _mean(group.get("warmth"), ".2f"),
+                     *([_mean(group.get("sociot"), "+.3f")] if sociot else [])])
+    tests = [[t["condition"], f"{t['difference_pp']:+.0f} pp", f"{t['p_adjusted']:.2g}"]
+             for t in stats["error_tests"] if t.get("p_adjusted") is not None]
+    return columns, rows, tests
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """Rates with CIs per condition, then the error tests against the baseline: tables that fit 80 columns in a
+    terminal, plain lines (one per condition and test) when the output is a file or a pipe."""
+    stats = summary["statistics"]
+    columns, rows, tests = summary_rows(summary)
+    sizes = {g["n_rows"] for g in stats["by_condition"]}
+    each = f" ({sizes.pop()} replies each)" if len(sizes) == 1 else ""
+    title = f"{summary['config']['model']}: {summary['n_items']} items{each}, 95% CIs"
+    test_columns = ["condition", f"error vs {stats['baseline']}", "p (BH-adjusted)"]
+    if out.is_terminal:
+        table = Table(*columns, title=title, box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False,
+                      title_justify="left")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        if tests:
+            paired = Table(*test_columns, title="Paired tests (exact McNemar)", box=box.SIMPLE_HEAD,
+                           padding=(0, 1, 0, 0), pad_edge=False, title_justify="left")
+            for row in tests:
+                paired.add_row(*row)
+            out.print(paired)
+    else:
+        plain = {"markup": False, "highlight": False, "soft_wrap": True}
+        out.print(title, **plain)
+        for row in rows:
+            out.print("  ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)), **plain)
+        for row in tests:
+            out.print(f"paired test: {row[0]} error {row[1]} vs {stats['baseline']}, p_adj={row[2]}", **plain)
+    warm = any((g.get("warmth") or {}).get("mean") is not None for g in stats["by_condition"])
     out.print("graded: replies the correctness grader decided (the rest are unclear); rates are over those."
-              + (" warmth: tone, 1-7 (4 neutral)." if warm else "") + (" sociot: nats/token." if sociot else ""))
+              + (" warmth: tone, 1-7 (4 neutral)." if warm else "") + (" sociot: nats/token." if "sociot" in columns
+                                                                      else ""), markup=False, highlight=False)
     from sincere.report.findings import coverage_note
 
     note = coverage_note(stats["by_condition"])
