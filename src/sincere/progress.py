@@ -1,7 +1,12 @@
-"""Rich progress bars for long work, written to stderr so stdout stays clean for results."""
+"""Progress of long work on stderr (stdout stays clean for results): a bar in a terminal, plain lines elsewhere.
+
+When stderr is not a terminal (CI, nohup, a notebook, a log file), each phase prints a line when
+it starts, one every `INTERVAL` seconds with its count and elapsed time, and one when it ends.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -16,11 +21,17 @@ from rich.progress import (
 )
 
 console = Console(stderr=True)
+#: Seconds between progress lines when stderr is not a terminal.
+INTERVAL = 30.0
 
 
 @contextmanager
 def task(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar; yields `advance(n)`. Quiet when stderr is not a terminal."""
+    """Progress of one phase; yields `advance(n)`. A bar in a terminal, plain lines otherwise."""
+    if not console.is_terminal:
+        with lines(description, total) as advance:
+            yield advance
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -29,7 +40,36 @@ def task(description: str, total: int | None) -> Iterator[Callable[[int], None]]
         TimeRemainingColumn(),
         console=console,
         transient=False,
-        disable=not console.is_terminal,
     ) as bar:
         handle = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(handle, n)
+
+
+@contextmanager
+def lines(description: str, total: int | None, interval: float = INTERVAL,
+          clock: Callable[[], float] = time.monotonic) -> Iterator[Callable[[int], None]]:
+    """Plain progress lines: at the start, every `interval` seconds of work, and at the end."""
+    started = last = clock()
+    done = 0
+
+    def say(text: str) -> None:
+        console.print(f"{description}: {text}", markup=False, highlight=False, soft_wrap=True)
+
+    def count() -> str:
+        return f"{done}/{total} ({100 * done / total:.0f}%)" if total else str(done)
+
+    def advance(n: int = 1) -> None:
+        nonlocal done, last
+        done += n
+        now = clock()
+        if now - last >= interval:
+            last = now
+            say(f"{count()} after {now - started:.0f} s")
+
+    say("started" + (f", {total} to do" if total else ""))
+    try:
+        yield advance
+    except BaseException:
+        say(f"stopped at {count()} after {clock() - started:.0f} s")
+        raise
+    say(f"done, {count()} in {clock() - started:.0f} s")

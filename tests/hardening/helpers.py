@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sincere.engines.base import Engine
@@ -39,3 +40,11 @@ def results_without_timing(run: Path) -> list[str]:
 
 
 __all__ = ["Engine", "files_under", "leaks", "offline_scorers", "results_without_timing"]
+
+
+PROGRESS_LINE = re.compile(r"^[\w ]+: (?:started\b|done, |stopped at |\d+(?:/\d+ \(\d+%\))? after )")
+
+
+def without_progress(stderr: str) -> str:
+    """stderr without the plain progress lines a phase prints when stderr is not a terminal."""
+    return "".join(line for line in stderr.splitlines(keepends=True) if not PROGRESS_LINE.match(line))

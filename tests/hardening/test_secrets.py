@@ -12,7 +12,7 @@ from sincere.engines import load_engine
 from sincere.errors import SincereError
 from tests.fake_openai_server import FakeOpenAIServer
 from tests.hardening import fuzzing as fz
-from tests.hardening.helpers import files_under, leaks, offline_scorers
+from tests.hardening.helpers import files_under, leaks, offline_scorers, without_progress
 
 KEY_ENV = "SINCERE_TEST_KEY"
 SENTINEL = "sk-SENTINEL-hardening-7b1e3d9f"
@@ -54,7 +54,7 @@ def test_rejected_key_error_does_not_echo_it(tmp_path: Path, caplog: pytest.LogC
     with FakeOpenAIServer(api_key="sk-other", echo_auth=True) as server:
         args = ["--verbose", "generate", "-p", "one", "-m", spec(server), "--out", str(tmp_path / "o.jsonl")]
         code, stdout, stderr = fz.run_cli(args, timeout=60)
-    assert code == 2 and stderr.startswith("error:"), stderr
+    assert code == 2 and without_progress(stderr).startswith("error:"), stderr
     assert leaks(SENTINEL, artefacts(tmp_path, stdout=stdout, stderr=stderr, logs=caplog.text)) == []
 
 
