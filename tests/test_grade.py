@@ -106,3 +106,14 @@ def test_warmth_is_ranked_against_the_judge_and_the_labels(tmp_path) -> None:
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Warmth: rank agreement" in result.stdout and "warmth vs labels" in result.stdout
+
+
+def test_grade_counts_the_lines_first_so_progress_has_a_total(tmp_path) -> None:
+    source = write(tmp_path / "in.jsonl", LINES * 3, extra="\n")
+    result = subprocess.run([sys.executable, "-m", "sincere", "grade", str(source), "-o", str(tmp_path / "o.jsonl"),
+                             "--warmth", "none"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "grading: started, 6 to do" in result.stderr and "grading: done, 6/6 (100%)" in result.stderr
+    missing = subprocess.run([sys.executable, "-m", "sincere", "grade", str(tmp_path / "none.jsonl")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr

@@ -31,7 +31,7 @@ def grade(
 
     output = output or file.with_name(file.stem + ".graded.jsonl")
     scorers = default_scorers(judge, warmth, warmth_frames)
-    with progress.task("grading", None) as advance:
+    with progress.task("grading", _count_lines(file)) as advance:
         result = grade_file(file, output, scorers, batch_size=batch_size, progress=advance)
     out.print(f"graded {result.graded} lines -> {output}")
     print_coverage(result.graded, result.coverage)
@@ -58,6 +58,15 @@ def grade(
 
         raise SincereError(f"{len(result.bad_lines)} malformed lines were skipped (listed above); "
                            f"{output} holds only the {result.graded} good ones")
+
+
+def _count_lines(path: Path) -> int | None:
+    """Non-blank lines of the file (the progress total), or None where it cannot be read (grading says why)."""
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    except OSError:
+        return None
 
 
 def print_agreement(title: str, rows: dict[str, dict[str, Any]]) -> None:
