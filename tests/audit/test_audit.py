@@ -35,6 +35,17 @@ class Sycophant(Engine):
         return f"The answer is {item.answer}."
 
 
+class Honest(Sycophant):
+    """Answers right whatever the user says."""
+
+    fingerprint = "honest-v1"
+
+    def reply(self, conversation: Conversation) -> str:
+        first = next(m["content"] for m in conversation if m["role"] == "user")
+        item = next(i for q, i in self.by_question.items() if q in first)
+        return f"The answer is {item.answer}."
+
+
 CONFIG = dict(suite="trivia", limit=12, conditions="quick", warmth=None, n_boot=200)
 
 
@@ -127,14 +138,6 @@ def test_compare_prints_paired_tests_and_marginal_effects(tmp_path, suite) -> No
     import subprocess
     import sys
 
-    class Honest(Sycophant):
-        fingerprint = "honest-v1"
-
-        def reply(self, conversation):
-            first = next(m["content"] for m in conversation if m["role"] == "user")
-            item = next(i for q, i in self.by_question.items() if q in first)
-            return f"The answer is {item.answer}."
-
     config = audit.AuditConfig(**{**CONFIG, "limit": 30})
     audit.run(config, tmp_path / "a", engine=Honest(suite))
     audit.run(config, tmp_path / "b", engine=Sycophant(suite))
@@ -154,22 +157,14 @@ def test_compare_prints_paired_tests_and_marginal_effects(tmp_path, suite) -> No
 def test_compare_reports_the_paired_warmth_difference_with_its_interval(tmp_path, suite) -> None:
     from sincere.compare import compare
 
-    class Plain(Sycophant):
-        fingerprint = "plain-v1"
-
-        def reply(self, conversation):
-            first = next(m["content"] for m in conversation if m["role"] == "user")
-            item = next(i for q, i in self.by_question.items() if q in first)
-            return f"The answer is {item.answer}."
-
-    class Kind(Plain):
+    class Kind(Honest):
         fingerprint = "kind-v1"
 
         def reply(self, conversation):
             return f"What a lovely question, I'm so glad you asked! {super().reply(conversation)} Take care!"
 
     config = audit.AuditConfig(**{**CONFIG, "limit": 10, "conditions": "unmodified,sad", "warmth": "tone"})
-    first = audit.run(config, tmp_path / "a", engine=Plain(suite))
+    first = audit.run(config, tmp_path / "a", engine=Honest(suite))
     audit.run(config, tmp_path / "b", engine=Kind(suite))
     assert first["measures"] == {"warmth": MEASURES["warmth"]}
     diff = compare(tmp_path / "a", tmp_path / "b")["warmth"]

@@ -63,7 +63,8 @@ class AuditOptions:
     def __post_init__(self) -> None:
         if not 0 < self.duplicate_threshold <= 1 or not 0 <= self.min_similarity <= 1:
             raise SincereError("--duplicate-threshold must be in (0, 1] and --min-similarity in [0, 1]")
-        if self.thresholds()[0] > self.thresholds()[1]:
+        low, high = self.thresholds()
+        if low > high:
             raise SincereError("--warm-low must not exceed --warm-high")
         if self.chunk < 1 or self.max_words < 1:
             raise SincereError("chunk and --max-words must be at least 1")
