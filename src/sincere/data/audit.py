@@ -35,7 +35,7 @@ from sincere.data.queries import QueryTyper
 from sincere.data.screening import Screening
 from sincere.data.summary import Tally
 from sincere.errors import SincereError
-from sincere.scoring.factory import MEASURES
+from sincere.scoring.factory import MEASURES, measure_names
 
 logger = logging.getLogger(__name__)
 CRITICAL_TYPES = frozenset({"factual", "technical"})
@@ -74,11 +74,10 @@ class AuditOptions:
         if self.vectors_model and not self.vectors:
             raise SincereError("--vectors-model needs --vectors (a file from `sincere vectors extract`)")
 
-
     def basis(self) -> str:
         """The measure that sets the warmth levels: `warmth` (tone), `sociot`, or `markers` (lexical, no model)."""
-        parts = {p.strip() for p in self.warmth.split(",")}
-        return "warmth" if "tone" in parts else "sociot" if any(p.startswith("sociot") for p in parts) else "markers"
+        names = measure_names(self.warmth)
+        return "warmth" if "warmth" in names else "sociot" if "sociot" in names else "markers"
 
     def thresholds(self) -> tuple[float, float]:
         """(low, high) warmth thresholds on the basis measure's scale."""

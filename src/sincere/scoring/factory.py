@@ -61,26 +61,36 @@ MEASURES = {
 }
 
 
-def warmth_measures(spec: str | None, frames: int = 2) -> dict[str, Scorer]:
-    """The warmth scorers a spec names: `tone` (default), `sociot` or `sociot:MODEL`, both (`tone,sociot`), or `none`.
-
-    The tone model's scorer is named `warmth`, SocioT's `sociot`: a figure says which it is.
-    """
-    out: dict[str, Scorer] = {}
+def measure_names(spec: str | None) -> dict[str, str]:
+    """{scorer name: its model} for a warmth spec: `tone` (default), `sociot` or `sociot:MODEL`, both
+    (`tone,sociot`), or `none`. The tone model's scorer is named `warmth`, SocioT's `sociot`: a figure
+    says which it is. Parses only; nothing loads."""
+    out: dict[str, str] = {}
     for part in (p.strip() for p in (spec or "none").split(",")):
         if part == "tone":
+            out["warmth"] = "tone"
+        elif part == "sociot" or part.startswith("sociot:"):
+            out["sociot"] = part.partition(":")[2] or "smollm2-135m"
+        elif part != "none":
+            raise SincereError(f"unknown warmth measure {part!r}; choose tone, sociot, sociot:MODEL (e.g. "
+                               "sociot:smollm2-135m), tone,sociot or none")
+    return out
+
+
+def warmth_measures(spec: str | None, frames: int = 2) -> dict[str, Scorer]:
+    """The warmth scorers a spec names (`measure_names`), by name."""
+    out: dict[str, Scorer] = {}
+    for name, model in measure_names(spec).items():
+        if name == "warmth":
             from sincere.scoring.tone import ToneWarmth
 
-            out["warmth"] = ToneWarmth()
-        elif part == "sociot" or part.startswith("sociot:"):
+            out[name] = ToneWarmth()
+        else:
             from sincere.scoring.warmth import SocioTWarmth
 
             if not 1 <= frames <= 4:
                 raise SincereError(f"warmth frames must be 1..4, got {frames}")
-            out["sociot"] = SocioTWarmth(part.partition(":")[2] or "smollm2-135m", frames_per_side=frames)
-        elif part != "none":
-            raise SincereError(f"unknown warmth measure {part!r}; choose tone, sociot, sociot:MODEL (e.g. "
-                               "sociot:smollm2-135m), tone,sociot or none")
+            out[name] = SocioTWarmth(model, frames_per_side=frames)
     return out
 
 

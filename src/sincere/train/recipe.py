@@ -247,10 +247,15 @@ class GRPORecipe(Recipe):
             raise RecipeError(f"unknown reward(s) {sorted(unknown)} in weights; choose from {', '.join(REWARDS)}")
         if not self.weights:
             raise RecipeError("weights needs at least one reward, e.g. correctness=1,warmth=1")
-        measures = {p.strip().partition(":")[0] for p in self.warmth.split(",")}
-        for reward, measure in (("warmth", "tone"), ("sociot", "sociot")):
-            if reward in self.weights and measure not in measures:
-                raise RecipeError(f"the {reward} reward needs warmth: {measure} (or tone,sociot); drop {reward} "
+        from sincere.scoring.factory import measure_names
+
+        try:
+            measures = measure_names(self.warmth)
+        except SincereError as exc:
+            raise RecipeError(str(exc)) from None
+        for reward, spec in (("warmth", "tone"), ("sociot", "sociot")):
+            if reward in self.weights and reward not in measures:
+                raise RecipeError(f"the {reward} reward needs warmth: {spec} (or tone,sociot); drop {reward} "
                                   "from weights or set warmth")
         if self.objective != "constrained":
             return
