@@ -40,13 +40,14 @@ def test_every_command_has_help(path) -> None:
     assert "Usage" in result.output
 
 
-def test_bad_input_is_one_line_and_exit_2(tmp_path) -> None:
+def test_bad_input_is_one_line_and_exit_2(tmp_path, tiny_model) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"prompt": "ok"}\n{"prompt": \n')
-    result = run("generate", str(bad))
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0
-    assert "bad.jsonl:2" in result.stderr and "Traceback" not in result.stderr
+    result = run("generate", str(bad), "--model", str(tiny_model), "--max-new-tokens", "2")
+    assert result.returncode == 2  # the good line is answered, the bad one named, and the exit code says so
+    assert [json.loads(line)["messages"][0]["content"] for line in result.stdout.splitlines()] == ["ok"]
+    assert "bad.jsonl:2: invalid JSON" in result.stderr and "Traceback" not in result.stderr
+    assert "INCOMPLETE: 1 unusable line(s)" in result.stderr.splitlines()[-1]
     assert run("generate", "--model", "openai:x@ftp://nowhere", "-p", "hi").returncode == 2
     assert run("generate").returncode == 2
 

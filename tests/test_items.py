@@ -51,7 +51,7 @@ def test_jsonl_and_csv_with_column_map(tmp_path) -> None:
     csv_path = tmp_path / "mine.csv"
     csv_path.write_text("q,good,bad\nCapital of Spain?,Madrid,Barcelona\n")
     got = items.load(str(csv_path), columns="question=q,correct=good,incorrect=bad")
-    assert got[0].answer == "Madrid" and got[0].id == "item-00000"
+    assert got[0].answer == "Madrid" and got[0].id.startswith("item-")
 
 
 def test_hf_dataset_by_name_loads_local_folder(tmp_path) -> None:

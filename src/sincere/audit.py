@@ -221,11 +221,12 @@ def run(
     engine: Engine | None = None,
     scorers: Sequence[Scorer] | None = None,
     engine_factory: Callable[[], Engine] | None = None,
+    the_plan: Plan | None = None,
 ) -> dict[str, Any]:
-    """Run an audit and write its folder; returns the summary."""
+    """Run an audit and write its folder; returns the summary. `the_plan`: `plan(config)`, when already made."""
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, config)
-    the_plan = plan(config)
+    the_plan = the_plan or plan(config)
     from sincere.engines import load_engine
 
     engine = engine or (engine_factory() if engine_factory else load_engine(config.model, dtype=config.dtype))

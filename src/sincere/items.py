@@ -172,19 +172,48 @@ def parse_columns(spec: str | None) -> dict[str, str]:
     return mapping
 
 
-def from_records(rows: Iterable[tuple[str, dict[str, Any]]], columns: dict[str, str]) -> list[Item]:
-    """Items from generic records (where, record), renaming columns and splitting ';' lists."""
+def from_records(rows: Iterable[tuple[str, dict[str, Any]]], columns: dict[str, str],
+                 skipped: list[str] | None = None) -> list[Item]:
+    """Items from generic records (where, record), renaming columns and splitting ';' lists.
+
+    A record that is not a valid item is skipped with a warning naming its place (as are the
+    lines already in `skipped`), so one bad line costs only itself; when nothing is left, the
+    first reason is the error. A record without an id gets one from its question (`content_id`),
+    so removing or adding another line changes no item's id (nor its seeded conditions).
+    """
+    skipped = [] if skipped is None else skipped
     items = []
-    for index, (where, row) in enumerate(rows):
+    seen: set[str] = set()
+    for where, row in rows:
         record = {field: row.get(columns.get(field, field)) for field in FIELDS}
         record = {k: v for k, v in record.items() if v not in (None, "")}
-        record.setdefault("id", f"item-{index:05d}")
+        if "id" not in record:
+            record["id"] = content_id(str(record.get("question", "")), seen)
         record["id"] = str(record["id"])
         for field in ("correct", "incorrect"):
             if isinstance(record.get(field), str):
                 record[field] = _split_list(record[field])
-        items.append(make_item(record, where))
+        try:
+            items.append(make_item(record, where))
+        except SincereError as exc:
+            skipped.append(str(exc))
+            continue
+        seen.add(record["id"])
+    if not items and skipped:
+        more = f" (and {len(skipped) - 1} more unusable records)" if len(skipped) > 1 else ""
+        raise SincereError(f"{skipped[0]}{more}")
+    jsonl.warn_skipped(skipped)
     return items
+
+
+def content_id(question: str, taken: set[str]) -> str:
+    """An id from the question's text (`item-` and 10 hex digits), with `-2`, `-3`... for repeats."""
+    base = f"item-{hashlib.sha256(question.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 def from_file(path: str | Path, columns: dict[str, str]) -> list[Item]:
@@ -195,7 +224,9 @@ def from_file(path: str | Path, columns: dict[str, str]) -> list[Item]:
             (f"{path}:{n}", row) for n, row in _csv_rows(path)
         )
     else:
-        rows = ((f"{path}:{n}", rec) for n, rec in jsonl.strict_records(path))
+        skipped: list[str] = []
+        rows = ((f"{path}:{n}", rec) for n, rec in jsonl.good_records(path, skipped))
+        return from_records(rows, columns, skipped)
     return from_records(rows, columns)
 
 

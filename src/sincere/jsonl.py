@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import glob
 import json
+import logging
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ from typing import IO, Any
 
 from sincere.errors import SincereError
 
+logger = logging.getLogger(__name__)
 MAX_LINE = 16 * 1024 * 1024  # bytes; longer lines are reported, not parsed
 
 
@@ -50,13 +53,48 @@ def _parse(path: Path, number: int, raw: bytes) -> dict[str, Any] | BadLine:
     if not text.strip():
         return BadLine(path, number, "blank line")
     try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        return BadLine(path, number, f"invalid JSON ({reason})")
+        value = json.loads(text, parse_constant=no_constant)
+    except json.JSONDecodeError as exc:
+        return BadLine(path, number, f"invalid JSON ({exc.msg})")
+    except RecursionError:
+        return BadLine(path, number, "invalid JSON (nested too deeply)")
+    except ValueError as exc:  # NaN or Infinity (`no_constant`), or an integer of more than 4,300 digits
+        reason = str(exc) if isinstance(exc, NotANumber) else "an integer of more than 4,300 digits"
+        return BadLine(path, number, f"unusable value ({reason})")
     if not isinstance(value, dict):
         return BadLine(path, number, f"expected a JSON object, got {type(value).__name__}")
+    problem = unrepresentable(value)
+    if problem:
+        return BadLine(path, number, f"unusable value ({problem})")
     return value
+
+
+class NotANumber(ValueError):
+    """NaN or Infinity in a line: Python reads them, JSON has no such numbers."""
+
+
+def no_constant(name: str) -> None:
+    raise NotANumber(f"{name} is not a JSON number")
+
+
+def unrepresentable(value: Any) -> str | None:
+    """Why a decoded JSON value cannot be used and written back, or None: a lone surrogate in a
+    string (`"\\ud800"`, not text) or a number too large for a float (`1e999`)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a lone surrogate escape such as \\ud800 is not text"
+        elif isinstance(node, float) and not math.isfinite(node):
+            return "a number too large for a float"
+        elif isinstance(node, dict):
+            stack += [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            stack += node
+    return None
 
 
 def strict_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -69,12 +107,36 @@ def strict_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
         yield number, value
 
 
+def good_records(path: str | Path, skipped: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Like `records`, but only the good lines: each malformed one is added to `skipped` as
+    "FILE:LINE: reason", and the rest are kept (blank lines are skipped silently)."""
+    for number, value in records(path):
+        if isinstance(value, BadLine):
+            if not str(value).endswith("blank line"):
+                skipped.append(str(value))
+            continue
+        yield number, value
+
+
+def warn_skipped(skipped: list[str]) -> None:
+    """Log each skipped line as a warning (stderr on the command line)."""
+    for reason in skipped:
+        logger.warning("skipped %s", reason)
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
     """True when two paths name the same existing file."""
     try:
         return os.path.samefile(a, b)
     except OSError:
         return False
+
+
+def refuse_inputs(path: str | Path, protect: tuple[str | Path, ...]) -> None:
+    """Raise when the output `path` is one of the command's inputs (check it before any work)."""
+    for source in protect:
+        if same_file(path, source) or Path(path).resolve() == Path(source).resolve():
+            raise SincereError(f"refusing to overwrite the input file {source}; choose another output")
 
 
 @contextmanager
@@ -84,9 +146,7 @@ def atomic_writer(path: str | Path, *, protect: tuple[str | Path, ...] = ()) -> 
     Refuses to write over any path in `protect` (the command's inputs).
     """
     path = Path(path)
-    for source in protect:
-        if same_file(path, source) or path.resolve() == Path(source).resolve():
-            raise SincereError(f"refusing to overwrite the input file {source}; choose another output")
+    refuse_inputs(path, protect)
     if path.exists() and not path.resolve().is_file():  # /dev/null, /dev/stdout, a FIFO: write in place
         try:
             with open(path, "w", encoding="utf-8") as handle:

@@ -56,9 +56,9 @@ def audit(
         from sincere.vectors.spec import SteerSpec
 
         SteerSpec.parse(steer)
-    audit_mod.plan(config)  # fail fast on a bad suite or condition, before loading a model
+    the_plan = audit_mod.plan(config)  # fail fast on a bad suite or condition, before loading a model
     out_dir = out_dir or audit_mod.default_out_dir(config, Path("runs") / _slug(f"{model}-{suite}-{seed}"))
-    summary = audit_mod.run(config, out_dir, engine_factory=lambda: load_engine(
+    summary = audit_mod.run(config, out_dir, the_plan=the_plan, engine_factory=lambda: load_engine(
         model, cache=not no_cache, batch_size=batch_size, dtype=dtype))
     print_summary(summary)
     if summary["statistics"].get("judge_agreement"):

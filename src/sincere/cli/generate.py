@@ -29,9 +29,13 @@ def generate(
     from sincere.engines import GenParams, load_engine
     from sincere.errors import SincereError
 
+    if output is not None and file is not None:
+        jsonl.refuse_inputs(output, (file,))
     conversations = [[{"role": "user", "content": p}] for p in prompt or []]
+    skipped: list[str] = []
     if file is not None:
-        conversations += [_conversation(file, n, rec) for n, rec in jsonl.strict_records(file)]
+        conversations += [_conversation(file, n, rec) for n, rec in jsonl.good_records(file, skipped)]
+        jsonl.warn_skipped(skipped)
     if not conversations:
         raise SincereError("nothing to generate: give a JSONL file or --prompt TEXT")
     params = GenParams(max_new_tokens, temperature, top_p, seed)
@@ -47,10 +51,13 @@ def generate(
     if output is None:
         for line in lines:
             out.print(line, markup=False, highlight=False, soft_wrap=True)
-        return
-    with jsonl.atomic_writer(output, protect=(file,) if file else ()) as handle:
-        handle.writelines(line + "\n" for line in lines)
-    out.print(f"wrote {len(lines)} replies to {output}")
+    else:
+        with jsonl.atomic_writer(output, protect=(file,) if file else ()) as handle:
+            handle.writelines(line + "\n" for line in lines)
+        out.print(f"wrote {len(lines)} replies to {output}")
+    if skipped:
+        raise SincereError(f"INCOMPLETE: {len(skipped)} unusable line(s) were skipped (listed above); "
+                           "the output holds the replies to the others")
 
 
 def _conversation(path: Path, number: int, record: dict) -> list[dict]:

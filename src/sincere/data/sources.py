@@ -78,11 +78,16 @@ def _file_records(path: Path) -> Iterator[tuple[str, int | None, dict[str, Any] 
         raise SincereError(f"{path}: no such file")
     if path.suffix == ".json" and _starts_with(path, b"["):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SincereError(f"{path}: not a valid JSON array ({str(exc).splitlines()[0]})") from None
+            data = json.loads(path.read_text(encoding="utf-8"), parse_constant=jsonl.no_constant)
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise SincereError(f"{path}: not a valid JSON array ({str(exc).splitlines()[0][:200]})") from None
         for index, record in enumerate(data):
-            yield f"{path}[{index}]", index, record if isinstance(record, dict) else "expected a JSON object"
+            if not isinstance(record, dict):
+                yield f"{path}[{index}]", index, "expected a JSON object"
+            elif problem := jsonl.unrepresentable(record):
+                yield f"{path}[{index}]", index, f"unusable value ({problem})"
+            else:
+                yield f"{path}[{index}]", index, record
         return
     for number, value in jsonl.records(path):
         if isinstance(value, jsonl.BadLine):

@@ -1,0 +1,129 @@
+"""One line holding a value no program can use (a lone surrogate escape, an integer of more than
+4,300 digits, NaN, Infinity, 1e999, bytes that are not UTF-8) costs only that line: every command
+that reads a user's JSONL exits 0 or 2 without a traceback, names the line, and its output for
+the good lines is identical to a run on the file without the bad line (issue 17, class 1)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sincere import jsonl
+from tests.hardening import fuzzing as fz
+
+FEW = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+
+BAD_VALUES = [b'"\\ud800"', b'"a\\udfffb"', b"9" * 4400, b"-" + b"7" * 5000, b"NaN", b"Infinity", b"-Infinity",
+              b"1e999", b"-1e400", b'"\xff\xfe"', b'"\xed\xa0\x80"']
+QUESTIONS = ["What is the capital of France?", "What is the capital of Italy?", "What is the capital of Spain?"]
+ANSWERS = [("Paris", "Lyon"), ("Rome", "Milan"), ("Madrid", "Seville")]
+
+
+def good_lines(kind: str) -> list[bytes]:
+    rows = []
+    for question, (right, wrong) in zip(QUESTIONS, ANSWERS, strict=True):
+        item = {"question": question, "correct": [right], "incorrect": [wrong]}
+        rows.append({"grade": {**item, "response": f"{right}."},
+                     "suite": item,
+                     "chat": {"prompt": question, "completion": f"{right}."},
+                     "prompt": {"prompt": question}}[kind])
+    return [json.dumps(r).encode() for r in rows]
+
+
+@st.composite
+def with_bad_line(draw: st.DrawFn, kind: str, field: str) -> tuple[bytes, bytes]:
+    """(file with one bad line, the same file without it)."""
+    lines = good_lines(kind)
+    value = draw(st.sampled_from(BAD_VALUES))
+    where = draw(st.sampled_from(["value", "key", "nested"]))
+    template = json.loads(lines[0])
+    text = json.dumps(template).encode()
+    if where == "key":
+        bad = text[:-1] + b', ' + (value if value.startswith(b'"') else b'"k"') + b": " + value + b"}"
+    elif where == "nested":
+        bad = text[:-1] + b', "extra": {"list": [1, ' + value + b"]}}"
+    else:
+        bad = text.replace(json.dumps(template[field]).encode(), value, 1)
+    at = draw(st.integers(0, len(lines)))
+    return b"\n".join([*lines[:at], bad, *lines[at:]]) + b"\n", b"\n".join(lines) + b"\n"
+
+
+def run_both(tmp: Path, data: tuple[bytes, bytes], name: str, args: list[str]) -> tuple[list[str], str]:
+    """Run the command (`{IN}`, `{OUT}` placeholders) on both files; the stderr of the bad file's run."""
+    outputs, stderr = [], ""
+    for tag, content in zip(("bad", "clean"), data, strict=True):
+        folder = tmp / tag
+        folder.mkdir(parents=True, exist_ok=True)
+        source = folder / name
+        source.write_bytes(content)
+        before = fz.digest(source)
+        code, _, err = fz.run_cli([a.replace("{IN}", str(source)).replace("{OUT}", str(folder / "out"))
+                                   for a in args], timeout=300)
+        assert code in (0, 2), err
+        assert "Traceback" not in err, err
+        assert fz.digest(source) == before
+        outputs.append(folder / "out")
+        stderr = stderr or err
+    return [str(p) for p in outputs], stderr
+
+
+def lines_of(path: str, keep: tuple[str, ...]) -> list[dict]:
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    return [{k: r.get(k) for k in keep} for r in rows]
+
+
+def test_the_decoder_names_every_bad_value(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(b'{"a": ' + v + b"}" for v in BAD_VALUES) + b'\n{"a": "fine"}\n')
+    got = list(jsonl.records(path))
+    assert [n for n, v in got if isinstance(v, jsonl.BadLine)] == list(range(1, len(BAD_VALUES) + 1))
+    assert all("\n" not in str(v) for _, v in got)
+    assert got[-1] == (len(BAD_VALUES) + 1, {"a": "fine"})
+
+
+@FEW
+@given(with_bad_line("grade", "response"))
+def test_grade_keeps_the_good_lines(tmp_path_factory, data: tuple[bytes, bytes]) -> None:
+    tmp = tmp_path_factory.mktemp("grade")
+    (bad, clean), err = run_both(tmp, data, "in.jsonl", ["grade", "{IN}", "-o", "{OUT}", "--warmth", "none"])
+    assert lines_of(bad, ("question", "response", "scores")) == lines_of(clean, ("question", "response", "scores"))
+    assert "in.jsonl:" in err
+
+
+@FEW
+@given(with_bad_line("chat", "completion"))
+def test_data_convert_keeps_the_good_lines(tmp_path_factory, data: tuple[bytes, bytes]) -> None:
+    tmp = tmp_path_factory.mktemp("convert")
+    (bad, clean), err = run_both(tmp, data, "in.jsonl", ["data", "convert", "{IN}", "--out", "{OUT}"])
+    assert lines_of(bad, ("messages",)) == lines_of(clean, ("messages",))
+    assert "in.jsonl:" in err
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(data=with_bad_line("prompt", "prompt"))
+def test_generate_keeps_the_good_lines(tmp_path_factory, tiny_model: Path, caplog: pytest.LogCaptureFixture,
+                                       data: tuple[bytes, bytes]) -> None:
+    caplog.clear()
+    tmp = tmp_path_factory.mktemp("generate")
+    (bad, clean), err = run_both(tmp, data, "in.jsonl", ["generate", "{IN}", "-o", "{OUT}", "--model", str(tiny_model),
+                                                         "--max-new-tokens", "4"])
+    assert lines_of(bad, ("messages", "response")) == lines_of(clean, ("messages", "response"))
+    assert "in.jsonl:" in err + caplog.text  # the warning goes to the log (stderr outside pytest)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(data=with_bad_line("suite", "question"))
+def test_audit_of_a_jsonl_suite_keeps_the_good_lines(tmp_path_factory, tiny_model: Path,
+                                                      caplog: pytest.LogCaptureFixture, data: tuple[bytes, bytes]) -> None:
+    caplog.clear()
+    tmp = tmp_path_factory.mktemp("audit")
+    args = ["audit", "--suite", "jsonl:{IN}", "--model", str(tiny_model), "--conditions", "unmodified,sad+incorrect",
+            "--warmth", "none", "--max-new-tokens", "4", "--out", "{OUT}"]
+    (bad, clean), err = run_both(tmp, data, "suite.jsonl", args)
+    keep = ("item_id", "condition", "response", "scores")
+    assert lines_of(f"{bad}/results.jsonl", keep) == lines_of(f"{clean}/results.jsonl", keep)
+    assert "suite.jsonl:" in err + caplog.text
