@@ -9,9 +9,9 @@ import sqlite3
 import sys
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from sincere import terminal
 from sincere.errors import SincereError
 
 app = typer.Typer(
@@ -21,16 +21,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(emoji=False)
-err = Console(stderr=True, emoji=False)
+out = terminal.stdout
+err = terminal.stderr
 
 
 @app.callback()
 def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what happens.")) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(terminal.VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 
 def _register() -> None:
@@ -78,6 +77,7 @@ def main() -> None:
     except Exception as exc:
         if not hasattr(exc, "format_message"):  # typer's (vendored click) usage errors have it
             raise
-        err.print(f"[red]error:[/red] {escape(exc.format_message())} (see --help)", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(exc.format_message())} (see --help)", markup=True, highlight=False,
+                  soft_wrap=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
