@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TypedDict
@@ -21,6 +22,28 @@ Conversation = list[Message]
 Progress = Callable[[int], None]
 
 
+#: Limits of generation settings: a longer reply than any model's context, a seed beyond what
+#: NumPy and torch accept, a temperature so low that softmax underflows to NaN, or so high it is noise.
+MAX_NEW_TOKENS = 32_768
+MAX_SEED = 2**32 - 1
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.01, 100.0
+
+
+def check_temperature(value: float) -> float:
+    """The temperature if it is 0 (greedy) or in [MIN_TEMPERATURE, MAX_TEMPERATURE]; else a one-line error."""
+    if value != 0 and not MIN_TEMPERATURE <= value <= MAX_TEMPERATURE:  # NaN fails both tests
+        raise SincereError(f"temperature must be 0 (greedy) or between {MIN_TEMPERATURE} and {MAX_TEMPERATURE:g}, "
+                           f"got {value}")
+    return value
+
+
+def check_seed(value: int) -> int:
+    """The seed if it is in [0, MAX_SEED]; else a one-line error."""
+    if not 0 <= value <= MAX_SEED:
+        raise SincereError(f"seed must be between 0 and {MAX_SEED:,}, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class GenParams:
     """Generation parameters; greedy by default, seeded sampling when temperature > 0."""
@@ -31,12 +54,12 @@ class GenParams:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.max_new_tokens < 1:
-            raise SincereError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
-        if self.temperature < 0:
-            raise SincereError(f"temperature must be >= 0, got {self.temperature}")
+        if not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
+            raise SincereError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS:,}, got {self.max_new_tokens}")
+        check_temperature(self.temperature)
         if not 0 < self.top_p <= 1:
             raise SincereError(f"top_p must be in (0, 1], got {self.top_p}")
+        check_seed(self.seed)
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -83,6 +106,26 @@ class Engine(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 (a hook with a default that does nothing)
         """Release resources (HTTP clients, model weights)."""
+
+
+#: Control strings of common chat formats (ChatML and Llama 3 `<|...|>`, Llama 2 and Mistral, Gemma):
+#: text that a server's tokenizer may read as turn boundaries.
+CONTROL_STRINGS = re.compile(r"<\|[^|<>\s]{1,40}\|>|</?s>|\[/?INST\]|<(?:start|end)_of_turn>")
+
+
+def neutralise(text: str, specials: Sequence[str] = ()) -> str:
+    """`text` with every control string (`CONTROL_STRINGS` and the model's own `specials`) broken by a
+    zero-width space after its first character, so that a tokenizer reads it as text and a question
+    cannot forge chat turns. Text without them is returned unchanged (same tokens as before)."""
+    for special in sorted((s for s in specials if len(s) > 1), key=len, reverse=True):
+        if special in text:
+            text = text.replace(special, f"{special[0]}\u200b{special[1:]}")
+    return CONTROL_STRINGS.sub(lambda m: f"{m[0][0]}\u200b{m[0][1:]}", text)
+
+
+def neutralised(conversation: Conversation, specials: Sequence[str] = ()) -> list[dict[str, str]]:
+    """The conversation's messages (role and content only) with `neutralise`d contents."""
+    return [{"role": m["role"], "content": neutralise(m["content"], specials)} for m in conversation]
 
 
 def check_conversation(conversation: Conversation) -> None:

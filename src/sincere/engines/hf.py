@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sincere import models
-from sincere.engines.base import Conversation, Engine, Generation, GenParams, check_conversation
+from sincere.engines.base import Conversation, Engine, Generation, GenParams, check_conversation, neutralised
 from sincere.errors import SincereError
 
 logger = logging.getLogger(__name__)
@@ -147,12 +147,17 @@ class HFEngine(Engine):
         for conversation in conversations:
             check_conversation(conversation)
             ids = self.tokenizer.apply_chat_template(
-                list(conversation), add_generation_prompt=True, tokenize=True
+                neutralised(conversation, self._specials()), add_generation_prompt=True, tokenize=True
             )
             if isinstance(ids, dict) or hasattr(ids, "keys"):
                 ids = ids["input_ids"]
             out.append(list(ids))
         return out
+
+    def _specials(self) -> list[str]:
+        """The tokenizer's special and added control tokens (as text), which message contents must not form."""
+        added = [t.content for t in getattr(self.tokenizer, "added_tokens_decoder", {}).values() if t.special]
+        return [*self.tokenizer.all_special_tokens, *added]
 
     def batches(self, lengths: Sequence[int], max_new_tokens: int) -> list[list[int]]:
         """Indices grouped into batches of similar length (longest first), sized by a token budget."""

@@ -22,11 +22,11 @@ import weakref
 from collections.abc import Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
-from sincere.engines.base import Conversation, Engine, Generation, GenParams, check_conversation
+from sincere.engines.base import Conversation, Engine, Generation, GenParams, check_conversation, neutralised
 from sincere.errors import SincereError
 from sincere.models import DEFAULT_OPENAI_URL, ModelSpec
 
@@ -123,7 +123,10 @@ class OpenAIEngine(Engine):
         self.backoff = backoff
         self.max_delay = max_delay
         base_url = (spec.base_url or DEFAULT_OPENAI_URL).rstrip("/")
-        self._url = f"{base_url}/chat/completions"  # may carry user info: never shown
+        parts = urlsplit(base_url)  # a query (`?api-version=...`) stays after the path; a fragment is dropped
+        self._url = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/chat/completions",
+                                parts.query, ""))  # may carry user info and keys: never shown
+        self._secrets = url_secrets(base_url)
         self.url = public_url(self._url)
         self.fingerprint = f"openai:{spec.name}@{public_url(base_url)}"
         self._rng = random.Random(0)
@@ -269,14 +272,17 @@ class OpenAIEngine(Engine):
                 raise _Retry(
                     f"HTTP {status} with a malformed reply (not a chat completion)"
                 ) from None
-        message = shorten(redact(server_message(response), key))
+        message = server_message(response)
+        for secret in (key, *self._secrets):
+            message = redact(message, secret)
+        message = shorten(message)
         if status in RETRYABLE_STATUS or status >= 500:
             raise _Retry(f"HTTP {status}: {message}", retry_after(response.headers))
         hint = f" (check ${self.key_env})" if status in (401, 403) else ""
         raise SincereError(f"{self.url}: HTTP {status}: {message}{hint}")
 
     def _payload(self, conversation: Conversation, params: GenParams) -> dict[str, Any]:
-        messages = [{"role": m["role"], "content": m["content"]} for m in conversation]
+        messages = neutralised(conversation)  # the server's tokenizer must not read turn markers in text
         return {
             "model": self.model,
             "messages": messages,
@@ -348,6 +354,13 @@ def server_message(response: httpx.Response) -> str:
     if not isinstance(message, str) or not message.strip():
         message = response.text.strip() or response.reason_phrase or "no message"
     return message
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of a URL that may hold a key (user, password, query values, fragment), longest first."""
+    parts = urlsplit(url)
+    found = [parts.username, parts.password, parts.query, parts.fragment, *(v for _, v in parse_qsl(parts.query))]
+    return sorted({s for s in found if s and len(s) >= 3}, key=len, reverse=True)
 
 
 def redact(text: str, secret: str | None) -> str:
