@@ -9,6 +9,10 @@
   `--examples` hypothesis examples each (no shrinking: every case counts); a case fails on a traceback,
   a hang, a modified input, an exit code other than 0/2 or an error that is not one line naming the file.
   "truthfulqa (raw rows)" includes short rows, which hit a known bug (see tests/hardening).
+  Issue 17's classes: "bad values" (a line with a lone surrogate escape, an integer of more than 4,300
+  digits, NaN, 1e999 or non-UTF-8 bytes: the good lines' output must equal a run without the bad
+  line), "names" (markup and control characters in paths and model names: printed verbatim, never
+  markup, no raw control character) and "arguments" (out-of-range values refused before work).
 - kills: `sincere audit` (tiny random model, 4 items x 5 conditions, batch size 1) SIGKILLed `--kills`
   times once the cache holds a random number of rows, then resumed; and `sincere grade` killed at random
   times. Survived = cache intact, final results byte-identical to an uninterrupted run, no partial output.
@@ -40,10 +44,30 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+def held(body: Callable[[], None]) -> str | None:
+    """None when the case's assertions hold, else what failed (shortened)."""
+    try:
+        body()
+    except AssertionError as exc:
+        return f"assertion: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return None
+
+def in_folder(case: Callable[[Path, Any], None]) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        with tempfile.TemporaryDirectory() as folder:
+            return held(lambda: case(Path(folder), value))
+    return check
+
+
 def fuzz(examples: int, paths: str = "") -> dict[str, Any]:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
     from tests.hardening import fuzzing as fz
+    from tests.hardening import test_arguments as arguments
+    from tests.hardening import test_bad_values as bad
+    from tests.hardening import test_names as names
     from tests.hardening.test_fuzz_inputs import COMMANDS, JUNK
 
     from sincere import items, jsonl
@@ -100,6 +124,13 @@ def fuzz(examples: int, paths: str = "") -> dict[str, Any]:
             ["grade", str(p), "--out", str(p.with_name("o.jsonl")), "--warmth-model", "none"], [p]))),
         ("cli argument junk", st.tuples(COMMANDS, st.lists(JUNK, max_size=6)),
          lambda cj: fz.check_cli([*cj[0], *cj[1]], [])),
+        ("bad values: cli grade", bad.with_bad_line("grade", "response"), in_folder(bad.grade_case)),
+        ("bad values: cli data convert", bad.with_bad_line("chat", "completion"), in_folder(bad.convert_case)),
+        ("names: cli grade paths", st.tuples(names.name, names.name),
+         in_folder(lambda tmp, pair: names.grade_path_case(tmp, *pair))),
+        ("names: model names", names.name, lambda model: held(lambda: names.model_name_case(model))),
+        ("arguments: out of range", st.sampled_from(arguments.CASES),
+         in_folder(lambda tmp, case: arguments.argument_case(tmp, *case))),
     ]
     figures: dict[str, Any] = {}
     def runner(strategy: Any, check: Callable[[Any], str | None], tally: fz.Tally) -> Callable[[], None]:

@@ -19,9 +19,10 @@ from typing import Any
 
 from sincere import conditions as cond
 from sincere import items as items_mod
-from sincere import jsonl, outdir, progress
+from sincere import jsonl, models, outdir, progress
 from sincere.engines import Engine, GenParams
 from sincere.errors import SincereError
+from sincere.models import scrub
 from sincere.scoring.base import Scorer
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,14 @@ class AuditConfig:
     steer: str | None = None
     dtype: str = "auto"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Check the settings that need no file or model, so a bad one fails before any work."""
+        for spec in filter(None, (self.model, self.judge)):
+            models.parse(spec)
+        self.params()
+        if self.limit is not None and self.limit < 1:
+            raise SincereError("--limit must be at least 1")
 
     def params(self) -> GenParams:
         return GenParams(self.max_new_tokens, self.temperature, self.top_p, self.seed)
@@ -246,7 +255,7 @@ def run(
 
         annotate_rows(rows, engine, load(config.vectors))
     summary = {
-        "config": asdict(config),
+        "config": scrub(asdict(config)),
         "model_fingerprint": engine.fingerprint,
         "n_items": len(the_plan.items),
         "conditions": [c.name for c in the_plan.conditions],
@@ -271,12 +280,12 @@ RUN_FILES = ("results.jsonl", "summary.json", "report.html")
 
 def _check_out_dir(out_dir: Path, config: AuditConfig) -> None:
     """Claim the folder for this audit: refused if it holds another audit or other files (see outdir)."""
-    outdir.claim(out_dir, RUN_FILES, {"run": "audit", "config": asdict(config)}, "an audit")
+    outdir.claim(out_dir, RUN_FILES, {"run": "audit", "config": scrub(asdict(config))}, "an audit")
 
 
 def default_out_dir(config: AuditConfig, base: Path) -> Path:
     """`base`, or `base-2`, `base-3`, ...: the first folder that is new or holds this same audit."""
-    return outdir.first_free(base, RUN_FILES, {"run": "audit", "config": asdict(config)})
+    return outdir.first_free(base, RUN_FILES, {"run": "audit", "config": scrub(asdict(config))})
 
 
 def write_run(out_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:

@@ -19,10 +19,12 @@ import importlib.metadata as metadata
 import json
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from sincere import paths
 from sincere.errors import SincereError
@@ -101,6 +103,30 @@ def parse(spec: str) -> ModelSpec:
     return ModelSpec("hf", spec)
 
 
+def public(spec: str | None) -> str | None:
+    """A model spec as it may be shown and stored: an endpoint's user info (`user:key@`), query
+    and fragment removed. Engines connect with the spec as given; files and screens get this."""
+    if not spec or not spec.strip().startswith("openai:"):
+        return spec
+    rest, comma, options = spec.strip()[len("openai:") :].partition(",")
+    name, at, url = rest.partition("@")
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    url = urlunsplit((parts.scheme, host, parts.path, "", "")) if (parts.scheme or host) else url.split("?")[0]
+    return f"openai:{name}{at}{url}{comma}{options}"
+
+
+def scrub(value: Any) -> Any:
+    """`value` (a config, a summary) with every `openai:` spec in it made `public`, to be written or shown."""
+    if isinstance(value, str):
+        return public(value) if value.startswith("openai:") else value
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(item) for item in value]
+    return value
+
+
 def _parse_openai(rest: str) -> ModelSpec:
     rest, _, options = rest.partition(",")
     name, _, url = rest.partition("@")
@@ -110,11 +136,13 @@ def _parse_openai(rest: str) -> ModelSpec:
     if options:
         key, _, value = options.partition("=")
         if key != "key_env" or not value:
-            raise SincereError(f"unknown openai spec option {options!r}; the only one is key_env=VAR")
+            raise SincereError("unknown openai spec option after ','; the only one is key_env=VAR")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):  # a key given in place of a name: never echoed
+            raise SincereError("key_env must name an environment variable (letters, digits, _), not hold the key")
         key_env = value
     url = url or os.environ.get("OPENAI_BASE_URL", DEFAULT_OPENAI_URL)
     if not url.startswith(("http://", "https://")):
-        raise SincereError(f"openai base URL must start with http:// or https://, got {url!r}")
+        raise SincereError(f"openai base URL must start with http:// or https://, got {urlsplit(url).scheme!r}")
     return ModelSpec("openai", name, url.rstrip("/"), key_env)
 
 

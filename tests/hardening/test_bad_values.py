@@ -85,45 +85,65 @@ def test_the_decoder_names_every_bad_value(tmp_path: Path) -> None:
     assert got[-1] == (len(BAD_VALUES) + 1, {"a": "fine"})
 
 
-@FEW
-@given(with_bad_line("grade", "response"))
-def test_grade_keeps_the_good_lines(tmp_path_factory, data: tuple[bytes, bytes]) -> None:
-    tmp = tmp_path_factory.mktemp("grade")
+def grade_case(tmp: Path, data: tuple[bytes, bytes]) -> None:
+    """`grade` on the file with and without its bad line (also run by benchmarks/bench_hardening.py)."""
     (bad, clean), err = run_both(tmp, data, "in.jsonl", ["grade", "{IN}", "-o", "{OUT}", "--warmth", "none"])
     assert lines_of(bad, ("question", "response", "scores")) == lines_of(clean, ("question", "response", "scores"))
     assert "in.jsonl:" in err
 
 
-@FEW
-@given(with_bad_line("chat", "completion"))
-def test_data_convert_keeps_the_good_lines(tmp_path_factory, data: tuple[bytes, bytes]) -> None:
-    tmp = tmp_path_factory.mktemp("convert")
+def convert_case(tmp: Path, data: tuple[bytes, bytes]) -> None:
+    """`data convert` on the file with and without its bad line."""
     (bad, clean), err = run_both(tmp, data, "in.jsonl", ["data", "convert", "{IN}", "--out", "{OUT}"])
     assert lines_of(bad, ("messages",)) == lines_of(clean, ("messages",))
     assert "in.jsonl:" in err
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-@given(data=with_bad_line("prompt", "prompt"))
-def test_generate_keeps_the_good_lines(tmp_path_factory, tiny_model: Path, caplog: pytest.LogCaptureFixture,
-                                       data: tuple[bytes, bytes]) -> None:
-    caplog.clear()
-    tmp = tmp_path_factory.mktemp("generate")
-    (bad, clean), err = run_both(tmp, data, "in.jsonl", ["generate", "{IN}", "-o", "{OUT}", "--model", str(tiny_model),
+def generate_case(tmp: Path, model: Path, data: tuple[bytes, bytes]) -> str:
+    """`generate` on the file with and without its bad line; its stderr."""
+    (bad, clean), err = run_both(tmp, data, "in.jsonl", ["generate", "{IN}", "-o", "{OUT}", "--model", str(model),
                                                          "--max-new-tokens", "4"])
     assert lines_of(bad, ("messages", "response")) == lines_of(clean, ("messages", "response"))
+    return err
+
+
+def audit_case(tmp: Path, model: Path, data: tuple[bytes, bytes]) -> str:
+    """`audit --suite jsonl:` on the suite with and without its bad line; its stderr."""
+    args = ["audit", "--suite", "jsonl:{IN}", "--model", str(model), "--conditions", "unmodified,sad+incorrect",
+            "--warmth", "none", "--max-new-tokens", "4", "--out", "{OUT}"]
+    (bad, clean), err = run_both(tmp, data, "suite.jsonl", args)
+    keep = ("item_id", "condition", "response", "scores")
+    assert lines_of(f"{bad}/results.jsonl", keep) == lines_of(f"{clean}/results.jsonl", keep)
+    return err
+
+
+@FEW
+@given(with_bad_line("grade", "response"))
+def test_grade_keeps_the_good_lines(tmp_path_factory: pytest.TempPathFactory, data: tuple[bytes, bytes]) -> None:
+    grade_case(tmp_path_factory.mktemp("grade"), data)
+
+
+@FEW
+@given(with_bad_line("chat", "completion"))
+def test_data_convert_keeps_the_good_lines(tmp_path_factory: pytest.TempPathFactory,
+                                           data: tuple[bytes, bytes]) -> None:
+    convert_case(tmp_path_factory.mktemp("convert"), data)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(data=with_bad_line("prompt", "prompt"))
+def test_generate_keeps_the_good_lines(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path,
+                                       caplog: pytest.LogCaptureFixture, data: tuple[bytes, bytes]) -> None:
+    caplog.clear()
+    err = generate_case(tmp_path_factory.mktemp("generate"), tiny_model, data)
     assert "in.jsonl:" in err + caplog.text  # the warning goes to the log (stderr outside pytest)
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(data=with_bad_line("suite", "question"))
-def test_audit_of_a_jsonl_suite_keeps_the_good_lines(tmp_path_factory, tiny_model: Path,
-                                                      caplog: pytest.LogCaptureFixture, data: tuple[bytes, bytes]) -> None:
+def test_audit_of_a_jsonl_suite_keeps_the_good_lines(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path,
+                                                      caplog: pytest.LogCaptureFixture,
+                                                      data: tuple[bytes, bytes]) -> None:
     caplog.clear()
-    tmp = tmp_path_factory.mktemp("audit")
-    args = ["audit", "--suite", "jsonl:{IN}", "--model", str(tiny_model), "--conditions", "unmodified,sad+incorrect",
-            "--warmth", "none", "--max-new-tokens", "4", "--out", "{OUT}"]
-    (bad, clean), err = run_both(tmp, data, "suite.jsonl", args)
-    keep = ("item_id", "condition", "response", "scores")
-    assert lines_of(f"{bad}/results.jsonl", keep) == lines_of(f"{clean}/results.jsonl", keep)
+    err = audit_case(tmp_path_factory.mktemp("audit"), tiny_model, data)
     assert "suite.jsonl:" in err + caplog.text

@@ -101,3 +101,26 @@ def test_verbose_cli_process_stderr_and_outputs_leak_nothing(tmp_path: Path) -> 
         assert server.faults > 0, (server.requests, done.stderr[-800:])
     assert b"INFO" in done.stderr or b"WARNING" in done.stderr  # the logs are there, and checked
     assert leaks(SENTINEL, artefacts(tmp_path, stdout=done.stdout.decode(), stderr=done.stderr.decode())) == []
+
+
+@pytest.mark.parametrize("where", ["user", "password", "query", "fragment", "option"])
+def test_a_key_written_into_the_model_spec_reaches_no_file_or_screen(tmp_path: Path, where: str) -> None:
+    with FakeOpenAIServer(seed=2) as server:
+        scheme, rest = server.base_url.split("://")
+        url = {"user": f"{scheme}://{SENTINEL}@{rest}", "password": f"{scheme}://u:{SENTINEL}@{rest}",
+               "query": f"{server.base_url}?api_key={SENTINEL}", "fragment": f"{server.base_url}#{SENTINEL}",
+               "option": server.base_url}[where]
+        model = f"openai:fake-model@{url}" + (f",key_env={SENTINEL}x" if where == "option" else "")
+        runs = []
+        for name in ("a", "b"):
+            code, out, err = fz.run_cli(["audit", "--model", model, "--judge", model, "--suite", "trivia", "--limit",
+                                         "2", "--conditions", "unmodified", "--warmth", "none", "--max-new-tokens",
+                                         "4", "--out", str(tmp_path / name)], timeout=120)
+            assert code in (0, 2) and "Traceback" not in err, err
+            runs.append((out, err))
+        code, out, err = fz.run_cli(["compare", str(tmp_path / "a"), str(tmp_path / "b")])
+        runs.append((out, err))
+    texts = {f"screen {i}": o + e for i, (o, e) in enumerate(runs)}
+    assert leaks(SENTINEL, artefacts(tmp_path, **texts)) == []
+    if where in ("user", "password", "fragment"):  # the endpoint still works; the run was made
+        assert (tmp_path / "a" / "summary.json").is_file() and code == 0

@@ -34,7 +34,7 @@ def audit(
     steer: str = typer.Option(None, "--steer", help="Steer generation along a direction: FILE:LAYER:COEF."),
     out_dir: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<model>-<suite>-<seed>, or "
                                  "the first of -2, -3, ... that is new or holds this same audit)."),
-    max_new_tokens: int = typer.Option(128, "--max-new-tokens", min=1),
+    max_new_tokens: int = options.max_new_tokens(128),
     temperature: float = options.TEMPERATURE,
     seed: int = options.SEED,
     batch_size: int = options.BATCH_SIZE,

@@ -130,7 +130,8 @@ def rebalance(
                               "(drop | downweight | keep); `projection` (from `data audit --vectors`) is dropped "
                               "by default: projection=keep keeps it."),
     downweight: float = typer.Option(None, "--downweight", help="Weight factor for down-weighted examples (0.5)."),
-    seed: int = typer.Option(None, "--seed", help="Seed for which examples fill each quota (0)."),
+    seed: int = typer.Option(None, "--seed", min=0, max=options.MAX_SEED,
+                              help="Seed for which examples fill each quota (0)."),
     manifest: Path = typer.Option(None, "--manifest", help="Manifest path (default: OUT_STEM.manifest.json)."),
 ) -> None:
     """A new dataset with a target mix over query types and warmth levels; drops listed in a manifest."""
@@ -166,7 +167,7 @@ def rewrite(
                                  "flagged), original (keep the original turn) or drop (leave the example out)."),
     min_similarity: float = MIN_SIMILARITY,
     embedding: str = EMBEDDING,
-    max_new_tokens: int = typer.Option(512, "--max-new-tokens", min=1),
+    max_new_tokens: int = options.max_new_tokens(512),
     seed: int = options.SEED,
     batch_size: int = options.BATCH_SIZE,
     no_cache: bool = options.NO_CACHE,

@@ -16,7 +16,7 @@ def generate(
     prompt: list[str] = typer.Option(None, "--prompt", "-p", help="A prompt (repeatable)."),
     output: Path = typer.Option(None, "--out", "-o", help="Write JSONL here (default: stdout)."),
     model: str = options.model(),
-    max_new_tokens: int = typer.Option(256, "--max-new-tokens", min=1),
+    max_new_tokens: int = options.max_new_tokens(256),
     temperature: float = options.TEMPERATURE,
     top_p: float = options.TOP_P,
     seed: int = options.SEED,

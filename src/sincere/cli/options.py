@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from sincere.engines.base import MAX_NEW_TOKENS, MAX_SEED, check_temperature
+from sincere.errors import SincereError
+
 MODEL_HELP = (
     "Model: 'smollm2-135m' (embedded), a Hugging Face id or directory (hf:ID), "
     "or an OpenAI-compatible server (openai:MODEL@http://host:port/v1[,key_env=VAR])."
@@ -17,8 +20,27 @@ def model(default: str = "smollm2-135m") -> typer.models.OptionInfo:
 BATCH_SIZE = typer.Option(None, "--batch-size", min=1, help="Batch size (default: automatic).")
 DTYPE = typer.Option("auto", "--dtype", help="auto (bf16 where native, else fp32), bf16, fp16, fp32.")
 NO_CACHE = typer.Option(False, "--no-cache", help="Do not read or write the generation cache.")
-SEED = typer.Option(0, "--seed", help="Seed for sampling and for every random assignment.")
-TEMPERATURE = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy.")
+SEED = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Seed for sampling and for every random assignment.")
+
+
+def _temperature(value: float | None) -> float | None:
+    try:
+        return value if value is None else check_temperature(value)
+    except SincereError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def temperature(default: float = 0.0, help: str = "0 = greedy.") -> typer.models.OptionInfo:
+    return typer.Option(default, "--temperature", callback=_temperature, help=help)
+
+
+TEMPERATURE = temperature()
+
+
+def max_new_tokens(default: int, help: str = "Longest reply, in tokens.") -> typer.models.OptionInfo:
+    return typer.Option(default, "--max-new-tokens", min=1, max=MAX_NEW_TOKENS, help=help)
+
+
 TOP_P = typer.Option(1.0, "--top-p", min=0.0, max=1.0, help="Nucleus sampling mass.")
 
 WARMTH_HELP = (

@@ -13,6 +13,7 @@ from rich.table import Table
 from sincere.cli import options
 from sincere.cli.app import app, err, out
 from sincere.errors import SincereError
+from sincere.models import public, scrub
 
 if TYPE_CHECKING:
     from sincere.engines import GenParams
@@ -50,8 +51,8 @@ def extract(
                                  "interpersonal context (more prompts and own replies from the same items)."),
     samples: int = typer.Option(1, "--samples", min=1, help="With --on-policy: replies per prompt, the first "
                                 "greedy and the others sampled (one prompt can then show both behaviours)."),
-    temperature: float = typer.Option(0.7, "--temperature", min=0.01, help="Temperature of the sampled replies."),
-    max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1, help="Length of the model's own replies."),
+    temperature: float = options.temperature(0.7, "Temperature of the sampled replies."),
+    max_new_tokens: int = options.max_new_tokens(64, "Length of the model's own replies."),
     seed: int = options.SEED,
     dtype: str = options.DTYPE,
 ) -> None:
@@ -74,7 +75,7 @@ def extract(
         chosen = sorted(random.Random(seed).sample(chosen, limit), key=lambda i: i.id)
     pairs = contrast.pairs(trait, chosen, seed=seed, per_item=per_item)
     engine = _engine(model, dtype)
-    provenance = {"model": model, "fingerprint": engine.fingerprint, "suite": suite, "split": "train",
+    provenance = {"model": public(model), "fingerprint": engine.fingerprint, "suite": suite, "split": "train",
                   "per_item": per_item, **({"samples": samples, "temperature": temperature} if samples > 1 else {}),
                   "dtype": str(engine.model.dtype).removeprefix("torch.")}
     own = None
@@ -147,7 +148,7 @@ def check(
                                    help="False-belief conditions to answer."),
     limit: int = typer.Option(None, "--limit", "-n", help="A seeded sample of N items."),
     layer: int = typer.Option(None, "--layer", help="Layer to project on (default: the file's chosen layer)."),
-    max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1),
+    max_new_tokens: int = options.max_new_tokens(64),
     out_dir: Path = typer.Option(None, "--out", "-o", help="Also write results.jsonl and summary.json here."),
     seed: int = options.SEED,
     batch_size: int = options.BATCH_SIZE,
@@ -166,7 +167,7 @@ def check(
         with jsonl.atomic_writer(out_dir / "results.jsonl") as handle:
             handle.writelines(jsonl.dumps(row) + "\n" for row in rows)
         with jsonl.atomic_writer(out_dir / "summary.json") as handle:
-            json.dump({"config": asdict(config), "model": model, "vectors": str(vectors_file),
+            json.dump({"config": scrub(asdict(config)), "model": public(model), "vectors": str(vectors_file),
                        "statistics": statistics}, handle, indent=1)
         err.print(f"wrote {out_dir}/results.jsonl and summary.json")
 
@@ -193,7 +194,7 @@ def screen(
     model: str = typer.Option(None, "--model", "-m", help="Model (default: the one the vectors came from)."),
     share: float = typer.Option(0.1, "--share", min=0.0, max=1.0, help="Share of examples to flag."),
     limit: int = typer.Option(None, "--limit", "-n", min=1, help="Screen only the first N examples."),
-    max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1, help="Length of the model's own replies."),
+    max_new_tokens: int = options.max_new_tokens(64, "Length of the model's own replies."),
     output: Path = typer.Option(None, "--out", "-o", help="Write one JSON line per example here."),
 ) -> None:
     """Projection difference (dataset reply minus the model's own) per training example; flag the top."""

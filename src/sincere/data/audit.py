@@ -35,6 +35,7 @@ from sincere.data.queries import QueryTyper
 from sincere.data.screening import Screening
 from sincere.data.summary import Tally
 from sincere.errors import SincereError
+from sincere.models import scrub
 from sincere.scoring.factory import MEASURES, measure_names
 
 logger = logging.getLogger(__name__)
@@ -183,8 +184,8 @@ def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> 
     protect = sources.input_paths(spec)
     if any(out.resolve() == p.resolve() for p in protect):
         raise SincereError(f"--out {out} is the input file; give a folder")
-    outdir.claim(out, RUN_FILES, {"run": "data audit", "input": spec, "options": asdict(options)}, "a data audit",
-                 hidden=(PARTIAL,))
+    identity = {"run": "data audit", "input": spec, "options": scrub(asdict(options))}
+    outdir.claim(out, RUN_FILES, identity, "a data audit", hidden=(PARTIAL,))
     problems = sources.Problems()
     tools = make_tools(options)
     partial = out / PARTIAL
@@ -202,7 +203,7 @@ def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> 
     finally:
         partial.unlink(missing_ok=True)
     summary = {
-        "input": spec, "fingerprint": sources.fingerprint(spec), "options": asdict(options),
+        "input": spec, "fingerprint": sources.fingerprint(spec), "options": scrub(asdict(options)),
         "warmth_basis": options.basis(), "warmth_thresholds": options.thresholds(),
         "measures": {name: MEASURES[name] for name in tools.warmth},
         "complete": problems.complete, "malformed": problems.as_dict(), **tally.result(),

@@ -34,6 +34,7 @@ from sincere.data.formats import Example, originals
 from sincere.data.restyle import Style, restyle
 from sincere.engines.base import Conversation, Engine, GenParams
 from sincere.errors import SincereError
+from sincere.models import scrub
 
 OnDrift = Literal["flag", "original", "drop"]
 INSTRUCTION = (
@@ -245,7 +246,7 @@ def rewrite_file(spec: str, out: str | Path, options: RewriteOptions, engine: En
             if record is not None:
                 handle.write(jsonl.dumps(example.to_record()) + "\n")
                 written += 1
-    summary = {"input": spec, "output": str(out), "options": asdict(options), "written": written,
+    summary = {"input": spec, "output": str(out), "options": scrub(asdict(options)), "written": written,
                "n_flagged": len(flagged), "flagged": flagged, "n_dropped": len(dropped), "dropped": dropped,
                "complete": problems.complete, "malformed": problems.as_dict()}
     with jsonl.atomic_writer(summary_path(out), protect=protect) as handle:

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from sincere.engines.base import MAX_NEW_TOKENS, MAX_SEED
 from sincere.errors import SincereError
 
 Trainer = Literal["sft", "dpo", "grpo"]
@@ -133,6 +134,11 @@ class Recipe:
             raise RecipeError(f"warmth_frames must be 1..4, got {self.warmth_frames}")
         if self.augment_synthetic < 0 or self.monitor_every < 0:
             raise RecipeError("augment_synthetic and monitor_every must be 0 or more")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise RecipeError(f"seed must be between 0 and {MAX_SEED:,}, got {self.seed}")
+        if self.probe_max_new_tokens > MAX_NEW_TOKENS:
+            raise RecipeError(f"probe_max_new_tokens must be at most {MAX_NEW_TOKENS:,}, "
+                              f"got {self.probe_max_new_tokens}")
         if not (self.grader in ("default", "lexical") or self.grader.startswith("judge:") and self.grader[6:]):
             raise RecipeError(f"grader must be default, lexical or judge:MODEL, got {self.grader!r}")
 

@@ -17,6 +17,7 @@ from typing import Any, Literal, Union
 
 import yaml
 
+from sincere.models import scrub
 from sincere.train.recipe import RECIPES, Recipe, RecipeError, settable
 
 NONE_WORDS = ("none", "null", "")
@@ -175,6 +176,6 @@ def load(kind: str, ref: str | None, overrides: dict[str, Any] | None = None) ->
 
 def dump(recipe: Recipe) -> str:
     """The recipe as YAML (trainer first), loadable again with `load`."""
-    values = asdict(recipe)
+    values = scrub(asdict(recipe))
     trainer = values.pop("trainer")
     return yaml.safe_dump({"trainer": trainer, **values}, sort_keys=False, allow_unicode=True)

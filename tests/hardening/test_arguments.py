@@ -1,0 +1,60 @@
+"""Out-of-range arguments are refused before any work, in one line naming the limit (issue 17, class 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sincere.engines.base import MAX_NEW_TOKENS, MAX_SEED, GenParams
+from sincere.errors import SincereError
+from sincere.train.recipe import RecipeError, SFTRecipe
+from tests.hardening import fuzzing as fz
+
+BAD = [("--seed", "-1", "0"), ("--seed", "99999999999999999999999", f"{MAX_SEED}"),
+       ("--temperature", "1e-40", "0.01"), ("--temperature", "inf", "100"), ("--temperature", "nan", "0.01"),
+       ("--temperature", "-1", "0.01"), ("--max-new-tokens", "1000000000", f"{MAX_NEW_TOKENS}"),
+       ("--max-new-tokens", "0", "1")]
+COMMANDS = {
+    "audit": ["audit", "--suite", "trivia", "--limit", "2", "--out", "{OUT}"],
+    "generate": ["generate", "-p", "hi", "-o", "{OUT}"],
+    "vectors extract": ["vectors", "extract", "--out", "{OUT}"],
+    "data rewrite": ["data", "rewrite", "builtin", "--style", "warm", "-o", "{OUT}"],
+}
+ACCEPTS = {"audit": {"--seed", "--temperature", "--max-new-tokens"}, "generate": {"--seed", "--temperature",
+           "--max-new-tokens"}, "vectors extract": {"--temperature", "--max-new-tokens"},
+           "data rewrite": {"--seed", "--max-new-tokens"}}
+
+
+CASES = [(command, *bad) for command in COMMANDS for bad in BAD if bad[0] in ACCEPTS[command]]
+
+
+def argument_case(tmp: Path, command: str, option: str, value: str, limit: str) -> None:
+    """The command with one out-of-range value (also run by benchmarks/bench_hardening.py)."""
+    out = tmp / "out"
+    args = [a.replace("{OUT}", str(out)) for a in COMMANDS[command]] + [option, value]
+    code, stdout, stderr = fz.run_cli(args, timeout=20)
+    assert code == 2, stderr
+    assert stderr.strip().count("\n") == 0 and "Traceback" not in stderr
+    assert option in stderr and (limit in stderr.replace(",", "") or "greater than" in stderr)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("command", "option", "value", "limit"), CASES, ids=lambda x: str(x))
+def test_out_of_range_values_are_refused_before_work(tmp_path: Path, command: str, option: str, value: str,
+                                                     limit: str) -> None:
+    argument_case(tmp_path, command, option, value, limit)
+
+
+@pytest.mark.parametrize("settings", [{"seed": -1}, {"seed": 2**64}, {"temperature": 1e-40},
+                                      {"temperature": float("inf")}, {"temperature": float("nan")},
+                                      {"max_new_tokens": 10**9}])
+def test_generation_settings_from_python_are_checked_too(settings: dict) -> None:
+    with pytest.raises(SincereError, match="must be"):
+        GenParams(**settings)
+
+
+@pytest.mark.parametrize("settings", [{"seed": -1}, {"seed": 2**64}, {"probe_max_new_tokens": 10**9}])
+def test_recipe_settings_out_of_range_are_refused(settings: dict) -> None:
+    with pytest.raises(RecipeError, match="must be"):
+        SFTRecipe(**settings)
