@@ -34,7 +34,7 @@ from sincere.scoring.tuned import TARGETS, low_rank_factors, mean_pool  # noqa: 
 
 DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "truthfulqa" / "TruthfulQA.csv"
 RANK, ALPHA = 8, 16
-LAYERS = range(2, 6)  # the top four of MiniLM's six layers: half the backward pass of all six
+LAYERS = 4  # LoRA on the top four of MiniLM's six layers by default: half the backward pass of all six
 SAME, OPPOSITE, NEITHER = range(3)
 
 
@@ -99,13 +99,14 @@ def training_pairs(train: list[Answer], seed: int) -> list[tuple[str, str, int]]
     return pairs
 
 
-def train_model(pairs: list[tuple[str, str, int]], epochs: int, seed: int) -> tuple[object, torch.nn.Linear, object]:
+def train_model(pairs: list[tuple[str, str, int]], epochs: int, seed: int,
+                layers: int = LAYERS) -> tuple[object, torch.nn.Linear, object]:
     torch.manual_seed(seed)
     encoder_dir = models.embedded_dir("minilm")
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_dir), local_files_only=True)
     encoder = AutoModel.from_pretrained(str(encoder_dir), local_files_only=True)
     config = LoraConfig(r=RANK, lora_alpha=ALPHA, lora_dropout=0.1, target_modules=list(TARGETS),
-                        layers_to_transform=list(LAYERS), layers_pattern="layer")
+                        layers_to_transform=list(range(6 - layers, 6)), layers_pattern="layer")
     encoder = get_peft_model(encoder, config)
     head = torch.nn.Linear(encoder.config.hidden_size, len(LABELS))
     params = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
@@ -139,17 +140,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=weights_path(), help="where to write the weights")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--layers", type=int, default=LAYERS, choices=range(1, 7), help="LoRA on the top N layers")
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     train = [a for a in answers(items.truthfulqa(args.csv)) if split_of(a.item.question) == "train"]
     pairs = training_pairs(train, args.seed)
     counts = {label: sum(p[2] == i for p in pairs) for i, label in enumerate(LABELS)}
     print(f"{len(train)} train answers, {len(pairs)} pairs {counts}", flush=True)
-    encoder, head, _ = train_model(pairs, args.epochs, args.seed)
+    encoder, head, _ = train_model(pairs, args.epochs, args.seed, args.layers)
     tensors = low_rank_factors(encoder)
     tensors["head.weight"] = head.weight.detach().contiguous()
     tensors["head.bias"] = head.bias.detach().contiguous()
-    config = {"rank": RANK, "scale": ALPHA / RANK, "epochs": args.epochs, "seed": args.seed, "pairs": len(pairs),
+    config = {"rank": RANK, "scale": ALPHA / RANK, "epochs": args.epochs, "seed": args.seed, "layers": args.layers,
+              "pairs": len(pairs),
               "data": "TruthfulQA answers, train questions (scripts/stance_data.py split_of)"}
     save_file(tensors, str(args.out), metadata={"config": json.dumps(config)})
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")

@@ -75,9 +75,14 @@ _VERDICT = re.compile(r"^\W*verdict\W*(correct|incorrect|refusal|unclear)\W*$", 
 _WARMTH = re.compile(r"^\W*warmth\W*([1-7])(?:\s*/\s*7)?\W*$", re.IGNORECASE)
 
 
+#: Characters a reader (or a judge model) may take for < and >: fullwidth, small, CJK and math brackets.
+LOOKALIKES = str.maketrans({c: "&lt;" for c in "\uff1c\ufe64\u3008\u2329\u27e8\u2039\u276e\u29fc\u300a\u02c2"}
+                           | {c: "&gt;" for c in "\uff1e\ufe65\u3009\u232a\u27e9\u203a\u276f\u29fd\u300b\u02c3"})
+
+
 def escape(text: str) -> str:
-    """Untrusted text made inert inside tags: &, < and > escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Untrusted text made inert inside tags: &, < and > escaped, and their lookalikes (＜, 〈, ⟨...) too."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").translate(LOOKALIKES)
 
 
 def tagged(tag: str, text: str) -> str:
