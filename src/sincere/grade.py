@@ -18,7 +18,7 @@ from typing import Any
 from sincere import jsonl
 from sincere.errors import SincereError
 from sincere.scoring.base import Scorer
-from sincere.scoring.validate import agreement, compared_label, sample_of
+from sincere.scoring.validate import agreement, compared_label, normalise_labels, sample_of
 
 
 @dataclass
@@ -62,6 +62,9 @@ def _batches(path: Path, size: int, result: GradeResult) -> Iterator[list[tuple[
         try:
             if not isinstance(record.get("response"), str):
                 raise SincereError(f"{path}:{number}: needs a text 'response'")
+            record = normalise_labels(record, f"{path}:{number}")
+            if "scores" in record:  # a graded file graded again: its earlier scores are kept, not overwritten
+                record["previous_scores"] = record.pop("scores")
             batch.append((record, sample_of({"id": f"line-{number}", **record}, f"{path}:{number}")))
         except SincereError as exc:
             result.bad_lines.append(str(exc))

@@ -62,7 +62,9 @@ class Item(BaseModel):
             value = [value]
         if not isinstance(value, list | tuple):
             raise ValueError("must be a list of strings")
-        answers = tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        for strange in (v for v in value if not isinstance(v, str)):  # [["Paris"]], 7, null: no guessing
+            raise ValueError(f"answers must be text, got {json_type(strange)} (write 7 as \"7\")")
+        answers = tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
         if not answers:
             raise ValueError("needs at least one answer")
         return answers
@@ -83,6 +85,13 @@ class Item(BaseModel):
     def wrong(self) -> str:
         """The most plausible incorrect answer (the one a user states as a false belief)."""
         return self.incorrect[0]
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, for error messages."""
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list", tuple: "a list",
+             dict: "an object", str: "text", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def split_of(item_id: str) -> Literal["train", "eval"]:

@@ -191,5 +191,18 @@ def _alive(pid: int) -> bool:
 
 
 def dumps(value: Any) -> str:
-    """One JSON line (UTF-8 kept readable)."""
-    return json.dumps(value, ensure_ascii=False)
+    """One JSON line (UTF-8 kept readable); a NaN or infinite number is written as null (JSON has neither)."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
