@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import random
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -158,10 +159,8 @@ def _split_list(cell: str | None, sep: str = ";") -> list[str]:
 
 
 def _csv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    if not path.is_file():
-        raise SincereError(f"{path}: no such file")
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with jsonl.open_input(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle, restval="")
             return [(reader.line_num, row) for row in reader]
     except UnicodeDecodeError as exc:
@@ -257,7 +256,7 @@ def load(spec: str, columns: str | None = None, split: Split = "eval") -> list[I
     """Items for a comma-separated list of suite specs (see the module docstring)."""
     mapping = parse_columns(columns)
     items: list[Item] = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
+    for part in spec_parts(spec):
         items += _load_one(part, mapping, split)
     ids = [item.id for item in items]
     if len(set(ids)) != len(ids):
@@ -266,6 +265,23 @@ def load(spec: str, columns: str | None = None, split: Split = "eval") -> list[I
     if not items:
         raise SincereError(f"suite {spec!r} has no items")
     return items
+
+
+def spec_parts(spec: str) -> list[str]:
+    """The comma-separated specs of `spec`; a comma inside a file's path (`jsonl:a,b.jsonl`) does not
+    split it when the path with the comma exists."""
+    parts: list[str] = []
+    for piece in spec.split(","):
+        if parts and _path_of(f"{parts[-1]},{piece}").exists() and not _path_of(parts[-1]).is_file():
+            parts[-1] = f"{parts[-1]},{piece}"
+        else:
+            parts.append(piece)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _path_of(part: str) -> Path:
+    kind, _, rest = part.strip().partition(":")
+    return Path(rest if kind in ("jsonl", "csv", "truthfulqa") and rest else part.strip())
 
 
 def _load_one(part: str, columns: dict[str, str], split: Split) -> list[Item]:

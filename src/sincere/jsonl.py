@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import logging
 import math
 import os
+import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,14 +36,47 @@ def records(path: str | Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     The file is streamed, so memory stays bounded whatever its size.
     """
     path = Path(path)
-    if not path.is_file():
-        raise SincereError(f"{path}: no such file")
-    with open(path, "rb") as handle:
+    with open_input(path) as handle:
         for number, raw in enumerate(handle, start=1):
             if len(raw) > MAX_LINE:
                 yield number, BadLine(path, number, f"line longer than {MAX_LINE} bytes")
                 continue
             yield number, _parse(path, number, raw)
+
+
+def input_kind(path: Path) -> str:
+    """"file" (a regular file, which can be read twice) or "stream" (`-` for stdin, a FIFO, a pipe
+    such as a process substitution, a character device), read once; anything else is a clear error."""
+    if str(path) == "-":
+        return "stream"
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SincereError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise SincereError(f"{path}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise SincereError(f"{path}: is a folder; give a file")
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        return "stream"
+    raise SincereError(f"{path}: is neither a file nor a stream (a socket or a block device); give a file")
+
+
+@contextmanager
+def open_input(path: Path) -> Iterator[IO[bytes]]:
+    """The input opened for reading bytes (`-` is standard input, left open)."""
+    input_kind(path)
+    if str(path) == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise SincereError(f"{path}: cannot be read ({exc.strerror})") from None
+    with handle:
+        yield handle
 
 
 def _parse(path: Path, number: int, raw: bytes) -> dict[str, Any] | BadLine:
@@ -149,7 +185,7 @@ def atomic_writer(path: str | Path, *, protect: tuple[str | Path, ...] = ()) -> 
     refuse_inputs(path, protect)
     if path.exists() and not path.resolve().is_file():  # /dev/null, /dev/stdout, a FIFO: write in place
         try:
-            with open(path, "w", encoding="utf-8") as handle:
+            with open_in_place(path) as handle:
                 yield handle
         except OSError as exc:
             raise SincereError(f"cannot write {path}: {exc.strerror}") from exc
@@ -170,6 +206,22 @@ def atomic_writer(path: str | Path, *, protect: tuple[str | Path, ...] = ()) -> 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def open_in_place(path: Path) -> IO[str]:
+    """A special file opened for writing; a FIFO that no process reads is an error, not a hang."""
+    if path.is_dir():
+        raise SincereError(f"cannot write {path}: it is a folder")
+    if stat.S_ISFIFO(path.stat().st_mode):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:
+                raise SincereError(f"cannot write {path}: it is a FIFO that no process is reading") from None
+            raise
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "w", encoding="utf-8")
+    return open(path, "w", encoding="utf-8")
 
 
 def remove_stale_temporaries(path: Path) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sincere import jsonl
 from sincere.errors import SincereError
 
 MARKER = ".sincere-run.json"
@@ -67,8 +68,26 @@ def claim(out_dir: Path, run_files: Sequence[str], identity: dict[str, Any], wha
         return
     identity = json.loads(json.dumps(identity, default=str))
     out_dir.mkdir(parents=True, exist_ok=True)
-    with jsonl.atomic_writer(out_dir / MARKER) as handle:
-        json.dump(identity, handle, indent=1)
+    # The marker is written whole to a temporary file, then linked into place: linking fails when the
+    # marker exists, so of two runs claiming the folder at the same instant exactly one wins.
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{MARKER}.{os.getpid()}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(identity, handle, indent=1)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.link(tmp, out_dir / MARKER)
+    except FileExistsError:
+        if _read_marker(out_dir / MARKER) != identity:
+            raise SincereError(f"{out_dir} was claimed by another run at the same moment; "
+                               "choose another --out") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _read_marker(path: Path) -> Any:

@@ -96,3 +96,29 @@ def test_two_audits_sharing_one_cache(tmp_path: Path) -> None:
     with sqlite3.connect(alone) as a, sqlite3.connect(tmp_path / "shared.sqlite") as s:
         keys = lambda db: {k for (k,) in db.execute("SELECT key FROM generations")}  # noqa: E731
         assert keys(s) == keys(a) and len(keys(a)) > 75
+
+
+def _claim_at_once(args: tuple[str, int, object]) -> bool:
+    from sincere import outdir as outdir_mod
+    from sincere.errors import SincereError
+
+    folder, number, barrier = args
+    barrier.wait()  # type: ignore[attr-defined]
+    try:
+        outdir_mod.claim(Path(folder), ("results.jsonl",), {"run": number}, "a run")
+    except SincereError:
+        return False
+    return True
+
+
+def test_of_runs_claiming_one_folder_at_the_same_instant_exactly_one_wins(tmp_path: Path) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    for attempt in range(20):
+        with context.Manager() as manager:
+            barrier = manager.Barrier(4)
+            with context.Pool(4) as pool:
+                won = pool.map(_claim_at_once, [(str(tmp_path / f"run{attempt}"), n, barrier) for n in range(4)])
+        assert sum(won) == 1, won
+        assert [p.name for p in (tmp_path / f"run{attempt}").iterdir()] == [".sincere-run.json"]

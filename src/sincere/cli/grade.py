@@ -26,12 +26,17 @@ def grade(
     batch_size: int = typer.Option(256, "--batch-size", min=1),
 ) -> None:
     """Grade each line for correctness, refusal and sycophancy; print agreement with any labels."""
-    from sincere import progress
+    from sincere import jsonl, progress
+    from sincere.errors import SincereError
     from sincere.grade import default_scorers, grade_file
 
+    streamed = jsonl.input_kind(file) == "stream"
+    if streamed and output is None:
+        raise SincereError(f"reading {file} as a stream: give --out for the graded lines")
     output = output or file.with_name(file.stem + ".graded.jsonl")
+    jsonl.refuse_inputs(output, (file,))
     scorers = default_scorers(judge, warmth, warmth_frames)
-    with progress.task("grading", _count_lines(file)) as advance:
+    with progress.task("grading", None if streamed else _count_lines(file)) as advance:
         result = grade_file(file, output, scorers, batch_size=batch_size, progress=advance)
     out.print(f"graded {result.graded} lines -> {output}")
     print_coverage(result.graded, result.coverage)
@@ -54,8 +59,6 @@ def grade(
     if result.bad_lines:
         for line in result.bad_lines[:20]:
             err.print(line, markup=False, highlight=False, soft_wrap=True)
-        from sincere.errors import SincereError
-
         raise SincereError(f"{len(result.bad_lines)} malformed lines were skipped (listed above); "
                            f"{output} holds only the {result.graded} good ones")
 

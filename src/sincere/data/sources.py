@@ -74,9 +74,8 @@ def input_paths(spec: str) -> tuple[Path, ...]:
 
 def _file_records(path: Path) -> Iterator[tuple[str, int | None, dict[str, Any] | str]]:
     """(source, line, record or reason) for every record of a JSONL (or JSON array) file."""
-    if not path.is_file():
-        raise SincereError(f"{path}: no such file")
-    if path.suffix == ".json" and _starts_with(path, b"["):
+    file = jsonl.input_kind(path) == "file"
+    if file and path.suffix == ".json" and _starts_with(path, b"["):
         try:
             data = json.loads(path.read_text(encoding="utf-8"), parse_constant=jsonl.no_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
