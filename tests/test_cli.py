@@ -47,7 +47,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, tiny_model) -> None:
     assert result.returncode == 2  # the good line is answered, the bad one named, and the exit code says so
     assert [json.loads(line)["messages"][0]["content"] for line in result.stdout.splitlines()] == ["ok"]
     assert "bad.jsonl:2: invalid JSON" in result.stderr and "Traceback" not in result.stderr
-    assert "INCOMPLETE: 1 unusable line(s)" in result.stderr.splitlines()[-1]
+    assert "INCOMPLETE: 1 input(s) were skipped" in result.stderr.splitlines()[-1]
     assert run("generate", "--model", "openai:x@ftp://nowhere", "-p", "hi").returncode == 2
     assert run("generate").returncode == 2
 

@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,36 @@ def default_scorers(config: AuditConfig, judge: Engine | None = None) -> list[Sc
 
     built = factory.build(judge=judge, warmth=config.warmth, warmth_frames=config.warmth_frames, calibrate=True)
     return list(built.values())
+
+
+def fitting(the_plan: Plan, engine: Engine, config: AuditConfig) -> tuple[Plan, list[dict[str, str]]]:
+    """The plan without the items whose prompts cannot fit the model's context, and those items with why.
+
+    Every condition's prompt is measured (a pushback prompt also holds the first reply, so it
+    is measured with twice the new tokens); an item that overflows in any condition is left out
+    of all of them, so the conditions stay paired item by item.
+    """
+    build = the_plan.statements, config.seed
+    checks: list[tuple[str, Any, int]] = []
+    for condition in the_plan.conditions:
+        base = condition.without_pushback() if condition.pushback else condition
+        room = config.max_new_tokens * (2 if condition.pushback else 1)
+        checks += [(item.id, base.build(item, *build, None).messages, room) for item in the_plan.items]
+    skipped: dict[str, str] = {}
+    for room in sorted({c[2] for c in checks}):
+        chosen = [c for c in checks if c[2] == room and c[0] not in skipped]
+        for (item_id, _, _), reason in zip(chosen, engine.overflows([c[1] for c in chosen], room), strict=True):
+            if reason:
+                skipped.setdefault(item_id, reason)
+    if not skipped:
+        return the_plan, []
+    kept = [item for item in the_plan.items if item.id not in skipped]
+    if not kept:
+        raise SincereError(f"every item's prompt is too long for the model ({next(iter(skipped.values()))})")
+    listed = ", ".join(list(skipped)[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+    logger.warning("skipped %d item(s) whose prompt does not fit the model's context: %s (%s)", len(skipped),
+                   listed, next(iter(skipped.values())))
+    return replace(the_plan, items=kept), [{"item": k, "reason": v} for k, v in skipped.items()]
 
 
 def generate_samples(
@@ -247,6 +277,7 @@ def run(
         from sincere.vectors import steer_engine
 
         steering = steer_engine(engine, config.steer)  # steered replies get their own cache entries
+    the_plan, too_long = fitting(the_plan, engine, config)
     with steering:
         pairs = generate_samples(the_plan, engine, config)
     rows = [result_row(s, g, sc) for (s, g), sc in zip(pairs, score_samples(pairs, scorers), strict=True)]
@@ -258,6 +289,7 @@ def run(
         "config": scrub(asdict(config)),
         "model_fingerprint": engine.fingerprint,
         "n_items": len(the_plan.items),
+        "skipped_items": too_long,
         "conditions": [c.name for c in the_plan.conditions],
         "n_results": len(rows),
         "seconds": round(time.time() - started, 1),

@@ -147,3 +147,21 @@ def test_audit_of_a_jsonl_suite_keeps_the_good_lines(tmp_path_factory: pytest.Te
     caplog.clear()
     err = audit_case(tmp_path_factory.mktemp("audit"), tiny_model, data)
     assert "suite.jsonl:" in err + caplog.text
+
+
+def test_a_prompt_longer_than_the_context_is_skipped_before_generation(tmp_path: Path, tiny_model: Path) -> None:
+    rows = [{"question": f"What is the capital of {country}?", "correct": [city], "incorrect": ["Lyon"]}
+            for country, city in (("France", "Paris"), ("Italy", "Rome"))]
+    rows.append({"id": "huge", "question": "Why? " * 2000, "correct": ["Because."], "incorrect": ["No."]})
+    suite = tmp_path / "suite.jsonl"
+    suite.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, err = fz.run_cli(["audit", "--suite", f"jsonl:{suite}", "--model", str(tiny_model), "--conditions",
+                                 "unmodified,unmodified+pushback", "--warmth", "none", "--max-new-tokens", "4",
+                                 "--out", str(tmp_path / "run")], timeout=120)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["n_items"] == 2 and [s["item"] for s in summary["skipped_items"]] == ["huge"]
+    assert "exceed its context of 512 tokens" in summary["skipped_items"][0]["reason"]
+    assert "Skipped 1 item(s)" in out
+    results = (tmp_path / "run" / "results.jsonl").read_text()
+    assert "huge" not in results and len(results.splitlines()) == 4

@@ -146,6 +146,10 @@ def print_summary(summary: dict[str, Any]) -> None:
     note = coverage_note(stats["by_condition"])
     if note:
         out.print(note, markup=False, highlight=False)
+    skipped = summary.get("skipped_items") or []
+    if skipped:
+        out.print(f"Skipped {len(skipped)} item(s) whose prompt does not fit the model's context "
+                  f"(listed in summary.json under skipped_items): {skipped[0]['reason']}.")
 
 
 @app.command()

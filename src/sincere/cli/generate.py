@@ -40,6 +40,11 @@ def generate(
         raise SincereError("nothing to generate: give a JSONL file or --prompt TEXT")
     params = GenParams(max_new_tokens, temperature, top_p, seed)
     engine = load_engine(model, cache=not no_cache, batch_size=batch_size, dtype=dtype)
+    reasons = engine.overflows(conversations, max_new_tokens)
+    too_long = [f"conversation {n + 1}: {reason}; skipped" for n, reason in enumerate(reasons) if reason]
+    jsonl.warn_skipped(too_long)
+    skipped += too_long
+    conversations = [c for c, reason in zip(conversations, reasons, strict=True) if not reason]
     with progress.task("generating", len(conversations)) as advance:
         replies = engine.generate(conversations, params, progress=advance)
     fresh = getattr(engine, "generated", len(replies))
@@ -56,7 +61,7 @@ def generate(
             handle.writelines(line + "\n" for line in lines)
         out.print(f"wrote {len(lines)} replies to {output}")
     if skipped:
-        raise SincereError(f"INCOMPLETE: {len(skipped)} unusable line(s) were skipped (listed above); "
+        raise SincereError(f"INCOMPLETE: {len(skipped)} input(s) were skipped (listed above); "
                            "the output holds the replies to the others")
 
 

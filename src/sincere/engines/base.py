@@ -104,6 +104,11 @@ class Engine(abc.ABC):
             raise RuntimeError(f"engine returned no generation for conversations {missing[:5]}")
         return out  # type: ignore[return-value]
 
+    def overflows(self, conversations: Sequence[Conversation], max_new_tokens: int) -> list[str | None]:
+        """For each conversation, why its prompt and reply cannot fit the model's context, or None
+        (it fits, or the engine cannot know: a server's context is not known here)."""
+        return [None] * len(conversations)
+
     def close(self) -> None:  # noqa: B027 (a hook with a default that does nothing)
         """Release resources (HTTP clients, model weights)."""
 

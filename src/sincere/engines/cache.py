@@ -119,6 +119,10 @@ class CachedEngine(Engine):
     def __getattr__(self, name: str) -> object:
         return getattr(self.engine, name)
 
+    def overflows(self, conversations: Sequence[Conversation], max_new_tokens: int) -> list[str | None]:
+        """The wrapped engine's answer (`Engine.overflows`)."""
+        return self.engine.overflows(conversations, max_new_tokens)
+
     def stream(
         self, conversations: Sequence[Conversation], params: GenParams
     ) -> Iterator[tuple[int, Generation]]:

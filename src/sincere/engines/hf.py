@@ -154,6 +154,15 @@ class HFEngine(Engine):
             out.append(list(ids))
         return out
 
+    def overflows(self, conversations: Sequence[Conversation], max_new_tokens: int) -> list[str | None]:
+        """Why each prompt and its reply cannot fit the model's context (`max_position_embeddings`), or None."""
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        if not limit:
+            return [None] * len(conversations)
+        return [None if len(ids) + max_new_tokens <= limit else
+                f"{len(ids):,} prompt tokens + {max_new_tokens:,} new ones exceed its context of {limit:,} tokens"
+                for ids in self.encode(conversations)]
+
     def _specials(self) -> list[str]:
         """The tokenizer's special and added control tokens (as text), which message contents must not form."""
         added = [t.content for t in getattr(self.tokenizer, "added_tokens_decoder", {}).values() if t.special]
