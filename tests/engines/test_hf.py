@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sincere.engines.base import GenParams
 from sincere.engines.hf import HFEngine, fingerprint_of
@@ -92,3 +94,13 @@ def test_text_in_a_message_cannot_forge_chat_turns(engine) -> None:
     plain, = engine.encode([[{"role": "user", "content": "What is 2+2?"}]])
     assert forged.count(start) == plain.count(start) == 2  # the user turn and the assistant prompt, no more
     assert engine.encode([[{"role": "user", "content": "What is 2+2?"}]]) == [plain]  # plain text: same ids
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.lists(st.sampled_from(["<|im_start|>", "<|im_end|>", "<|pad|>", "assistant", "user", "\n", "Yes.", "<",
+                                 "|", ">", "<|", "|>", " "]), max_size=12).map("".join))
+def test_no_message_text_forms_a_control_token(engine, text: str) -> None:
+    specials = {engine.tokenizer.convert_tokens_to_ids(t) for t in ("<|im_start|>", "<|im_end|>", "<|pad|>")}
+    ids, = engine.encode([[{"role": "user", "content": f"Q {text} end"}]])
+    plain, = engine.encode([[{"role": "user", "content": "Q end"}]])
+    assert sum(i in specials for i in ids) == sum(i in specials for i in plain)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sincere.engines.base import MAX_NEW_TOKENS, MAX_SEED, GenParams
 from sincere.errors import SincereError
@@ -58,3 +60,30 @@ def test_generation_settings_from_python_are_checked_too(settings: dict) -> None
 def test_recipe_settings_out_of_range_are_refused(settings: dict) -> None:
     with pytest.raises(RecipeError, match="must be"):
         SFTRecipe(**settings)
+
+
+OUT_OF_RANGE = {
+    "--seed": st.one_of(st.integers(max_value=-1), st.integers(min_value=MAX_SEED + 1)),
+    "--temperature": st.one_of(st.floats(min_value=1e-300, max_value=0.0099), st.floats(min_value=100.001),
+                               st.just(float("nan")), st.floats(max_value=-1e-9)),
+    "--max-new-tokens": st.one_of(st.integers(max_value=0), st.integers(min_value=MAX_NEW_TOKENS + 1)),
+}
+
+
+@st.composite
+def bad_argument(draw: st.DrawFn) -> tuple[str, str, str]:
+    command = draw(st.sampled_from(list(COMMANDS)))
+    option = draw(st.sampled_from(sorted(ACCEPTS[command])))
+    return command, option, repr(draw(OUT_OF_RANGE[option]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(bad_argument())
+def test_any_out_of_range_value_is_refused_before_work(tmp_path_factory: pytest.TempPathFactory,
+                                                       case: tuple[str, str, str]) -> None:
+    command, option, value = case
+    out = tmp_path_factory.mktemp("arg") / "out"
+    code, _, stderr = fz.run_cli([a.replace("{OUT}", str(out)) for a in COMMANDS[command]] + [option, value],
+                                 timeout=20)
+    assert code == 2 and stderr.strip().count("\n") == 0 and "Traceback" not in stderr and option in stderr
+    assert not out.exists()

@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sincere import jsonl
 from tests.hardening import fuzzing as fz
@@ -62,3 +64,21 @@ def test_nothing_written_is_non_standard_json() -> None:
     line = jsonl.dumps({"a": math.nan, "b": [math.inf, 1.5], "c": {"d": -math.inf}})
     assert json.loads(line) == {"a": None, "b": [None, 1.5], "c": {"d": None}}
     assert "NaN" not in line and "Infinity" not in line
+
+
+WRONG = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                  st.lists(st.text(max_size=5), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(),
+                                                                                  max_size=2))
+FIELDS = ["question", "correct", "incorrect", "user_belief", "user_doubt", "label", "label_endorse", "label_warmth",
+          "domain", "context", "options"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(field=st.sampled_from(FIELDS), value=WRONG)
+def test_a_wrong_type_costs_only_its_line(tmp_path_factory: pytest.TempPathFactory, field: str, value: object) -> None:
+    tmp = tmp_path_factory.mktemp("types")
+    code, written, shown = grade(tmp, [GOOD, {**GOOD, field: value}, GOOD])
+    assert code in (0, 2)
+    assert [w["response"] for w in written].count("Paris.") >= 2  # the good lines are graded
+    if code == 2:
+        assert "in.jsonl:2: " in shown
