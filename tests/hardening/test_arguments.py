@@ -81,8 +81,13 @@ def bad_argument(draw: st.DrawFn) -> tuple[str, str, str]:
 @given(bad_argument())
 def test_any_out_of_range_value_is_refused_before_work(tmp_path_factory: pytest.TempPathFactory,
                                                        case: tuple[str, str, str]) -> None:
+    any_argument_case(tmp_path_factory.mktemp("arg"), case)
+
+
+def any_argument_case(tmp: Path, case: tuple[str, str, str]) -> None:
+    """One command with one drawn out-of-range value (also run by benchmarks/bench_hardening.py)."""
     command, option, value = case
-    out = tmp_path_factory.mktemp("arg") / "out"
+    out = tmp / "out"
     code, _, stderr = fz.run_cli([a.replace("{OUT}", str(out)) for a in COMMANDS[command]] + [option, value],
                                  timeout=20)
     assert code == 2 and stderr.strip().count("\n") == 0 and "Traceback" not in stderr and option in stderr
