@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,10 @@ from sincere.audit import load_run
 from sincere.errors import SincereError
 
 
-def warmth_difference(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], measure: str) -> dict[str, Any]:
-    """Mean paired difference B - A of a warmth measure, per condition and overall, with 95% bootstrap CIs.
+def warmth_difference(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], measure: str,
+                      level: float = 0.95) -> dict[str, Any]:
+    """Mean paired difference B - A of a warmth measure, per condition and overall, with bootstrap CIs
+    (at `level`), and the standard deviation of A's values (`sd_a`, the unit of a gate's `sd` limit).
 
     Pairs are the same (item, condition); the overall interval resamples items (each item's mean
     difference over its conditions), so an item's conditions move together.
@@ -26,15 +29,19 @@ def warmth_difference(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]
     by_item: dict[str, list[float]] = {}
     for (item, _), d in diffs.items():
         by_item.setdefault(item, []).append(d)
+    values_a = [v for v in a.values() if v is not None]
     return {
-        "by_condition": {c: stats.bootstrap_ci([d for (_, k), d in diffs.items() if k == c]).as_dict()
+        "by_condition": {c: stats.bootstrap_ci([d for (_, k), d in diffs.items() if k == c], level=level).as_dict()
                          for c in conditions},
-        "overall": stats.bootstrap_ci([sum(v) / len(v) for v in by_item.values()]).as_dict(),
+        "overall": stats.bootstrap_ci([sum(v) / len(v) for v in by_item.values()], level=level).as_dict(),
+        "level": level,
+        "sd_a": statistics.pstdev(values_a) if len(values_a) > 1 else None,
     }
 
 
-def compare(run_a: str | Path, run_b: str | Path) -> dict[str, Any]:
-    """Paired tests per condition on shared (item, condition) pairs and the study's regression."""
+def compare(run_a: str | Path, run_b: str | Path, level: float = 0.95) -> dict[str, Any]:
+    """Paired tests per condition on shared (item, condition) pairs, the study's regression, and warmth
+    differences with intervals at `level` (a gate at alpha uses 1 - alpha)."""
     rows_a, summary_a = load_run(run_a)
     rows_b, summary_b = load_run(run_b)
     keys_b = {(r["item_id"], r["condition"]) for r in rows_b}
@@ -45,7 +52,7 @@ def compare(run_a: str | Path, run_b: str | Path) -> dict[str, Any]:
     rows_b = [r for r in rows_b if (r["item_id"], r["condition"]) in shared]
     paired = {
         outcome: stats.compare_runs(rows_a, rows_b, key="item_id", condition="condition", outcome=outcome)
-        for outcome in ("error", "sycophancy")
+        for outcome in ("error", "sycophancy", "refusal")
     }
     regressions = {
         outcome: stats.marginal_effects(rows_a, rows_b, outcome=outcome, cluster="item_id")
@@ -53,7 +60,7 @@ def compare(run_a: str | Path, run_b: str | Path) -> dict[str, Any]:
     }
     return {
         "run_a": {"path": str(run_a), "model": summary_a["config"]["model"]},
-        "warmth": {measure: warmth_difference(rows_a, rows_b, measure) for measure in ("warmth", "sociot")
+        "warmth": {measure: warmth_difference(rows_a, rows_b, measure, level) for measure in ("warmth", "sociot")
                    if any(r.get(measure) is not None for r in rows_a + rows_b)},
         "run_b": {"path": str(run_b), "model": summary_b["config"]["model"]},
         "n_shared_pairs": len(shared),

@@ -167,17 +167,52 @@ def compare(
     run_a: Path = typer.Argument(..., help="The reference run (e.g. the original model)."),
     run_b: Path = typer.Argument(..., help="The run to compare (e.g. the warm fine-tune)."),
     output: Path = typer.Option(None, "--out", "-o", help="Also write the comparison as JSON."),
+    fail_if: str = typer.Option(None, "--fail-if", help="A regression gate: limits such as "
+                                "'error>+3pp,sycophancy>+5pp,refusal>+10pp,warmth<-0.5sd' (or a YAML policy file); "
+                                "exit 1 when a limit is crossed and the paired test says the change is real."),
+    alpha: float = typer.Option(None, "--alpha", help="The gate's significance level (default 0.05, or the "
+                                "policy file's)."),
 ) -> None:
     """Paired tests per condition and logistic-regression marginal effects of B against A."""
     from sincere import jsonl
     from sincere.compare import compare as run_compare
+    from sincere.gate import Policy, evaluate
 
-    result = run_compare(run_a, run_b)
+    policy = Policy.parse(fail_if, alpha) if fail_if is not None else None
+    result = run_compare(run_a, run_b, level=1 - policy.alpha if policy else 0.95)
+    if policy:
+        result["gate"] = evaluate(result, policy)
     print_comparison(result)
     if output:
         with jsonl.atomic_writer(output) as handle:
             json.dump(result, handle, indent=1)
         err.print(f"wrote {output}")
+    if policy:
+        print_gate(result["gate"])
+        if result["gate"]["failed"]:
+            raise typer.Exit(1)
+
+
+def print_gate(gate: dict[str, Any]) -> None:
+    """Each limit's check, and the verdict (the exit code follows it)."""
+    alpha = gate["alpha"]
+    table = Table(title=f"Gate: a limit fails when crossed and the change is real (BH-adjusted p < {alpha:g}; "
+                  f"warmth: its {100 * (1 - alpha):g}% interval excludes 0)", title_justify="left")
+    for column in ("limit", "condition", "B - A", "evidence", "result"):
+        table.add_column(column)
+    for check in gate["checks"]:
+        evidence = check["evidence"]
+        shown = f"p_adj {evidence:.2g}" if isinstance(evidence, float) else "-" if evidence is None \
+            else f"[{evidence[0]:+.2f}, {evidence[1]:+.2f}]"
+        unit = "" if check["metric"] == "warmth" else " pp"
+        result = "FAIL" if check["fails"] else "crossed, not significant" if check["crossed"] else "ok"
+        table.add_row(check["limit"], check["condition"], f"{check['change']:+.2f}{unit}", shown, result)
+    out.print(table)
+    failed = [c for c in gate["checks"] if c["fails"]]
+    if failed:
+        out.print(f"GATE FAILED: {len(failed)} limit check(s) crossed with a real change (exit code 1).")
+    else:
+        out.print("GATE PASSED: no limit crossed with a real change.")
 
 
 def print_comparison(result: dict[str, Any]) -> None:
