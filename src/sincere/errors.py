@@ -12,3 +12,7 @@ class MissingDependency(SincereError):
 
     def __init__(self, package: str, purpose: str) -> None:
         super().__init__(f"{purpose} needs {package}: pip install {package}")
+
+
+class Unreachable(SincereError):
+    """A model endpoint could not be reached, or kept failing until the last retry."""

@@ -114,7 +114,8 @@ def _rate_checks(result: dict[str, Any], limit: Limit, alpha: float) -> list[dic
     for row in rows:
         crossed, p = limit.crossed(row["difference_pp"], limit.value), row.get("p_adjusted")
         real = p is not None and p < alpha
-        out.append({"limit": str(limit), "metric": limit.metric, "condition": row["condition"], "change": row["difference_pp"],
+        out.append({"limit": str(limit), "metric": limit.metric, "condition": row["condition"],
+                    "change": row["difference_pp"],
                     "threshold": limit.value, "evidence": p, "crossed": crossed, "real": real,
                     "fails": crossed and real})
     return out
@@ -128,7 +129,8 @@ def _warmth_check(result: dict[str, Any], limit: Limit) -> list[dict[str, Any]]:
     overall = warmth["overall"]
     crossed = limit.crossed(overall["mean"], threshold)
     real = overall["low"] > 0 or overall["high"] < 0
-    return [{"limit": str(limit), "metric": limit.metric, "condition": "all (items)", "change": overall["mean"], "threshold": threshold,
+    return [{"limit": str(limit), "metric": limit.metric, "condition": "all (items)", "change": overall["mean"],
+             "threshold": threshold,
              "evidence": [overall["low"], overall["high"]], "crossed": crossed, "real": real,
              "fails": crossed and real}]
 

@@ -33,7 +33,7 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what 
 
 
 def _register() -> None:
-    from sincere.cli import audit, data, generate, grade, models, train, vectors  # noqa: F401  (commands register themselves)
+    from sincere.cli import audit, data, generate, grade, models, train, vectors, watch  # noqa: F401  (commands register themselves)
 
 
 #: Errors of the storage rather than of sincere: reported in one line, the run resumable.

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 
 from sincere.engines.base import Conversation, Engine, Generation, GenParams, check_conversation, neutralised
-from sincere.errors import SincereError
+from sincere.errors import SincereError, Unreachable
 from sincere.models import DEFAULT_OPENAI_URL, ModelSpec
 
 logger = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ class OpenAIEngine(Engine):
                 return await self._attempt(payload)
             except _Retry as failure:
                 if attempt == attempts:
-                    raise SincereError(
+                    raise Unreachable(
                         f"{self.url}: gave up after {attempts} attempts; "
                         f"last error: {failure.reason}"
                     ) from None
