@@ -75,6 +75,10 @@ def audit(
                                       "the one the vectors came from, else smollm2-135m)."),
     vectors_share: float = typer.Option(0.1, "--vectors-share", help="Share of all examples to flag by projection "
                                         "difference (positive differences only)."),
+    by: str = typer.Option(None, "--by", help="Drift over time (chat logs): day, week or month, from each record's "
+                           "timestamp (or time, created_at, created, date) field."),
+    reference: str = typer.Option(None, "--reference", help="With --by: the period the others are tested against "
+                                  "(e.g. 2026-12-01; default: the first)."),
 ) -> None:
     """Measure every example: warmth, query type, claims, correctness, length, duplicates, drift (and projections)."""
     from sincere.data.audit import AuditOptions, run
@@ -83,12 +87,34 @@ def audit(
         warmth=warmth, warmth_frames=warmth_frames, embedding_model=_none(embedding),
         duplicate_threshold=duplicate_threshold, min_similarity=min_similarity, warm_high=warm_high,
         warm_low=warm_low, max_words=max_words, vectors=str(vectors) if vectors else None,
-        vectors_model=vectors_model, vectors_share=vectors_share,
+        vectors_model=vectors_model, vectors_share=vectors_share, by=by, reference=reference,
     )
     summary = run(file, out_dir, config)
     _print_audit(summary)
+    if summary.get("periods"):
+        _print_periods(summary["periods"])
     _say(f"\nResults in {out_dir}/ (examples.jsonl, summary.json, report.html)")
     _finish(summary["malformed"], str(out_dir / "summary.json"))
+
+
+def _print_periods(block: dict[str, Any]) -> None:
+    """The measures per period, flagged periods marked."""
+    share = lambda s: "-" if s["share"] is None else f"{100 * s['share']:.0f}% ({s['n']})"  # noqa: E731
+    mean = lambda m: "-" if m["mean"] is None else f"{m['mean']:.2f}"  # noqa: E731
+    table = Table(title=f"By {block['by']}: against {block['reference']} (* differs, BH-adjusted p < "
+                  f"{block.get('alpha', 0.05)})", title_justify="left")
+    for column in ("period", "n", "goes along", "declines", "warmth", "projection"):
+        table.add_column(column)
+    for period in block["periods"]:
+        cells = [share(period["goes_along"]), share(period["declines"]), mean(period["warmth"]),
+                 mean(period["projection_difference"])]
+        names = ("goes_along", "declines", "warmth", "projection_difference")
+        marked = [cell + ("*" if name in period["flags"] else "") for cell, name in zip(cells, names, strict=True)]
+        table.add_row(period["period"], str(period["n"]), *marked)
+    out.print(table)
+    flagged = [p["period"] for p in block["periods"] if p["flags"]]
+    _say(f"Periods that differ from {block['reference']}: {', '.join(flagged) if flagged else 'none'}"
+         + (f"; {block['undated']} records had no readable time" if block["undated"] else ""))
 
 
 def _print_audit(summary: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from sincere.data import claims as claims_mod
 from sincere.data import drift as drift_mod
 from sincere.data.embed import Embedder
 from sincere.data.formats import Example, originals
+from sincere.data.periods import time_of
 from sincere.data.queries import QUERY_TYPES, QueryTyper
 from sincere.items import Item
 from sincere.scoring.base import ReplyScorer, Scorer
@@ -89,7 +90,7 @@ def _basics(index: int, example: Example) -> dict[str, Any]:
         "user_turns": len(example.turns("user")), "assistant_turns": len(example.turns("assistant")),
         "reply_words": len(reply.split()), "reply_chars": len(reply),
         "warmth_markers": warmth_markers(reply), "refusal_phrase": _decline(reply),
-        "query_type_given": example.fields.get("query_type"),
+        "query_type_given": example.fields.get("query_type"), "time": time_of(example.fields),
         "user_excerpt": shorten((example.turns("user") or [""])[0], 200), "reply_excerpt": shorten(reply, 240),
     }
 

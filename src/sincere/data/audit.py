@@ -31,6 +31,7 @@ from sincere import jsonl, outdir, progress
 from sincere.data import sources
 from sincere.data.analyse import Tools, analyse
 from sincere.data.embed import Embedder, near_duplicates
+from sincere.data.periods import PERIODS, Periods
 from sincere.data.queries import QueryTyper
 from sincere.data.screening import Screening
 from sincere.data.summary import Tally
@@ -60,6 +61,8 @@ class AuditOptions:
     vectors: str | None = None  # a `sincere vectors extract` file: screen examples by projection difference
     vectors_model: str | None = None  # the model to screen with (default: the vectors' own)
     vectors_share: float = 0.1  # share of all examples flagged as pushing toward the trait
+    by: str | None = None  # day, week or month: drift of the measures over time (periods.py)
+    reference: str | None = None  # the period the others are tested against (default: the first)
 
     def __post_init__(self) -> None:
         if not 0 < self.duplicate_threshold <= 1 or not 0 <= self.min_similarity <= 1:
@@ -72,6 +75,10 @@ class AuditOptions:
         if not 0 <= self.vectors_share <= 1:
             raise SincereError(f"--vectors-share must be in [0, 1] (the share of examples to flag), "
                                f"got {self.vectors_share}")
+        if self.by is not None and self.by not in PERIODS:
+            raise SincereError(f"--by {self.by!r}: choose day, week or month")
+        if self.reference is not None and self.by is None:
+            raise SincereError("--reference names a period of --by; add --by day, week or month")
         if self.vectors_model and not self.vectors:
             raise SincereError("--vectors-model needs --vectors (a file from `sincere vectors extract`)")
 
@@ -199,7 +206,8 @@ def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> 
         screening = None
         if tools.screener is not None:
             screening = Screening(tools.screener.describe(), differences, options.vectors_share)
-        tally = _second_pass(partial, out / "examples.jsonl", duplicates, options, protect, screening)
+        periods = Periods(options.by, options.reference, options.basis()) if options.by else None  # type: ignore[arg-type]
+        tally = _second_pass(partial, out / "examples.jsonl", duplicates, options, protect, screening, periods)
     finally:
         partial.unlink(missing_ok=True)
     summary = {
@@ -208,6 +216,7 @@ def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> 
         "measures": {name: MEASURES[name] for name in tools.warmth},
         "complete": problems.complete, "malformed": problems.as_dict(), **tally.result(),
         "projection": screening.result() if screening else None,
+        "periods": periods.result() if periods else None,
     }
     with jsonl.atomic_writer(out / "summary.json", protect=protect) as handle:
         json.dump(summary, handle, indent=1, ensure_ascii=False)
@@ -218,7 +227,8 @@ def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> 
 
 
 def _second_pass(partial: Path, target: Path, duplicates: dict[int, tuple[str, float]], options: AuditOptions,
-                 protect: tuple[Path, ...], screening: Screening | None = None) -> Tally:
+                 protect: tuple[Path, ...], screening: Screening | None = None, periods: Periods | None = None
+                 ) -> Tally:
     """Add duplicates, levels, marks and flags to every row; write examples.jsonl; tally."""
     tally = Tally()
     with jsonl.atomic_writer(target, protect=protect) as handle:
@@ -234,4 +244,6 @@ def _second_pass(partial: Path, target: Path, duplicates: dict[int, tuple[str, f
             tally.add(row)
             if screening is not None:
                 screening.add(row)
+            if periods is not None:
+                periods.add(row)
     return tally

@@ -70,6 +70,20 @@ same prompt (layer {{ p.layer }}, {{ p.vectors }}). Above 0, training on the exa
 <tr><td>skipped (no prompt before the final assistant turn)</td><td class="num">{{ p.n_skipped }}</td></tr>
 <tr><td>flagged (difference at or above {{ signed(p.threshold) }})</td><td class="num">{{ p.n_flagged }}</td></tr>
 </table>{% endif %}
+{% set d = s.get("periods") %}{% if d and d.periods %}<h2>Drift by {{ d.by }}, against {{ d.reference }}</h2>
+<p class="small">Per period: the share of replies that go along with a claim the user stated (of the replies to
+one), the share that decline, the mean tone warmth and projection difference, with 95% intervals. A measure marked
+<span class="flag">differs</span> is significantly different from {{ d.reference }} (Benjamini-Hochberg adjusted
+p &lt; {{ d.alpha }}).{% if d.undated %} {{ d.undated }} records had no readable time.{% endif %}</p>
+<table><tr><th>period</th><th class="num">n</th><th>goes along</th><th>declines</th><th>warmth</th>
+<th>projection</th></tr>{% for p in d.periods %}<tr><td>{{ p.period }}</td><td class="num">{{ p.n }}</td>
+{% for m in ("goes_along", "declines") %}<td>{% if p[m].share is none %}-{% else %}{{ pct(p[m].share) }}
+[{{ pct(p[m].low) }}, {{ pct(p[m].high) }}] of {{ p[m].n }}{% endif %}{% if m in p.flags %}
+<span class="flag">differs</span>{% endif %}</td>{% endfor %}
+{% for m in ("warmth", "projection_difference") %}<td>{% if p[m].mean is none %}-{% else %}
+{{ "%.2f"|format(p[m].mean) }} [{{ "%.2f"|format(p[m].low) }}, {{ "%.2f"|format(p[m].high) }}]{% endif %}
+{% if m in p.flags %}
+<span class="flag">differs</span>{% endif %}</td>{% endfor %}</tr>{% endfor %}</table>{% endif %}
 <h2>Flagged examples{% if s.n_flagged > flagged|length %} (first {{ flagged|length }} of {{ s.n_flagged }};
 all in examples.jsonl){% endif %}</h2>
 {% if flagged %}<table><tr><th>example</th><th>type / warmth</th><th>why</th><th>user</th><th>reply</th></tr>
