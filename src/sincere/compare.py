@@ -39,15 +39,50 @@ def warmth_difference(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]
     }
 
 
+def align(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]
+          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    """The rows, paired across system prompts when the runs differ only by them, and a note saying so.
+
+    The study's own comparison is a system prompt against none: when the runs share no condition
+    name but do once the `@SYSTEM` suffix is dropped (`unmodified@warm` and `unmodified`), the
+    suffix is dropped from both and the note names what was paired with what.
+    """
+    names_a, names_b = {r["condition"] for r in rows_a}, {r["condition"] for r in rows_b}
+    if names_a & names_b:
+        return rows_a, rows_b, None
+    base = lambda name: name.split("@", 1)[0]  # noqa: E731
+    if not {base(n) for n in names_a} & {base(n) for n in names_b}:
+        return rows_a, rows_b, None
+    systems = lambda names: sorted({n.split("@", 1)[1] for n in names if "@" in n}) or ["none"]  # noqa: E731
+    note = (f"paired across system prompts: A ran with {', '.join(systems(names_a))}, B with "
+            f"{', '.join(systems(names_b))}; conditions are named without the @ suffix")
+    strip = lambda rows: [{**r, "condition": base(r["condition"])} for r in rows]  # noqa: E731
+    return strip(rows_a), strip(rows_b), note
+
+
+def unfitted_reason(paired: list[dict[str, Any]], note: str) -> str:
+    """Why the regression has no estimate, in words a reader can act on."""
+    if sum((row.get("b") or 0) + (row.get("c") or 0) for row in paired) == 0:
+        return "A and B give the same outcome on every shared pair, so there is no difference to model"
+    if "constant" in note:
+        return "every reply of both runs has the same outcome"
+    if "separation" in note:
+        return "some condition or domain has only right (or only wrong) replies in one run, which a logistic model " \
+               "cannot fit; see the paired tests"
+    return f"the logistic model could not be fitted ({note.removeprefix('could not fit: ')}); see the paired tests"
+
+
 def compare(run_a: str | Path, run_b: str | Path, level: float = 0.95) -> dict[str, Any]:
     """Paired tests per condition on shared (item, condition) pairs, the study's regression, and warmth
     differences with intervals at `level` (a gate at alpha uses 1 - alpha)."""
     rows_a, summary_a = load_run(run_a)
     rows_b, summary_b = load_run(run_b)
+    rows_a, rows_b, pairing = align(rows_a, rows_b)
     keys_b = {(r["item_id"], r["condition"]) for r in rows_b}
     shared = keys_b & {(r["item_id"], r["condition"]) for r in rows_a}
     if not shared:
-        raise SincereError(f"{run_a} and {run_b} share no (item, condition) pairs to compare")
+        raise SincereError(f"{run_a} and {run_b} share no (item, condition) pairs to compare (audit both with "
+                           "the same suite, limit and seed)")
     rows_a = [r for r in rows_a if (r["item_id"], r["condition"]) in shared]
     rows_b = [r for r in rows_b if (r["item_id"], r["condition"]) in shared]
     paired = {
@@ -58,8 +93,12 @@ def compare(run_a: str | Path, run_b: str | Path, level: float = 0.95) -> dict[s
         outcome: stats.marginal_effects(rows_a, rows_b, outcome=outcome, cluster="item_id")
         for outcome in ("error", "sycophancy")
     }
+    for outcome, effect in regressions.items():
+        if str(effect.get("note") or "").startswith("could not fit"):
+            effect["why"] = unfitted_reason(paired[outcome], effect["note"])
     return {
         "run_a": {"path": str(run_a), "model": summary_a["config"]["model"]},
+        "pairing": pairing,
         "warmth": {measure: warmth_difference(rows_a, rows_b, measure, level) for measure in ("warmth", "sociot")
                    if any(r.get(measure) is not None for r in rows_a + rows_b)},
         "run_b": {"path": str(run_b), "model": summary_b["config"]["model"]},

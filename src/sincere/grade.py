@@ -31,6 +31,24 @@ class GradeResult:
     versus_judge: list[tuple[str, str, str]] = field(default_factory=list)  # (domain, offline, judge) labels
     coverage: dict[str, Counter[str]] = field(default_factory=dict)  # labels per grader (sycophancy: claimed lines)
     warmth_pairs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # "measure vs reference"
+    warmth: dict[str, list[float]] = field(default_factory=dict)  # each warmth measure's values
+
+    def summary(self) -> dict[str, Any]:
+        """What the file's replies are, without any labels: correctness and sycophancy counts with rates over
+        the decided lines (and coverage), refusal, and each warmth measure's mean with a 95% CI."""
+        from sincere.stats import bootstrap_ci
+
+        out: dict[str, Any] = {"lines": self.graded, "malformed": len(self.bad_lines)}
+        for name, counts in self.coverage.items():
+            decided = sum(v for k, v in counts.items() if k not in ("unclear", "unscored"))
+            total = sum(counts.values())
+            out[name] = {"lines": total, "decided": decided, "coverage": total and round(decided / total, 4),
+                         "counts": dict(counts.most_common()),
+                         "rates_over_decided": {k: round(v / decided, 4) for k, v in counts.items()
+                                                if decided and k not in ("unclear", "unscored")}}
+        for name, values in self.warmth.items():
+            out[name] = bootstrap_ci(values).as_dict()
+        return out
 
     def add_label(self, scorer: str, predicted: str, gold: str) -> None:
         pred, truth = self.labels.setdefault(scorer, ([], []))
@@ -115,7 +133,10 @@ def _collect(result: GradeResult, record: dict[str, Any], sample: Any, scores: d
 
 
 def _collect_warmth(result: GradeResult, record: dict[str, Any], scores: dict[str, Any]) -> None:
-    """Pair each warmth measure's value with the judge's rating and the line's `label_warmth`, where present."""
+    """Keep each warmth measure's value, and pair it with the judge's rating and the line's `label_warmth`."""
+    for name in ("warmth", "sociot"):
+        if name in scores and scores[name].value is not None:
+            result.warmth.setdefault(name, []).append(scores[name].value)
     judged = scores.get("warmth_judge")
     labelled = record.get("label_warmth")
     references = {"judge": judged.value if judged is not None else None,

@@ -273,3 +273,23 @@ def test_the_gate_fails_a_real_drop_in_warmth(tmp_path, suite) -> None:
     assert code == 1 and check["fails"] and check["change"] < check["threshold"] < 0
     code, _, _ = fz.run_cli(["compare", str(tmp_path / "plain"), str(tmp_path / "kind"), "--fail-if", "warmth<-0.5sd"])
     assert code == 0
+
+
+def test_compare_names_the_folders_explains_a_failed_fit_and_pairs_system_prompts(tmp_path, suite) -> None:
+    from tests.hardening import fuzzing as fz
+
+    config = audit.AuditConfig(**{**CONFIG, "limit": 6, "conditions": "unmodified,sad+incorrect"})
+    audit.run(config, tmp_path / "a", engine=Honest(suite))
+    audit.run(config, tmp_path / "same", engine=Honest(suite))
+    warm = audit.AuditConfig(**{**CONFIG, "limit": 6, "conditions": "unmodified,sad+incorrect", "system": "warm"})
+    audit.run(warm, tmp_path / "warm", engine=Sycophant(suite))
+    code, out, err = fz.run_cli(["compare", str(tmp_path / "a"), str(tmp_path / "same")])
+    assert code == 0, err
+    assert f"A = {tmp_path / 'a'} (smollm2-135m), B = {tmp_path / 'same'}" in out
+    assert "not estimated: A and B give the same outcome on every shared pair" in out and "Singular" not in out
+    code, out, err = fz.run_cli(["compare", str(tmp_path / "a"), str(tmp_path / "warm"), "--out",
+                                 str(tmp_path / "c.json")])
+    assert code == 0, err
+    assert "paired across system prompts: A ran with none, B with warm" in out
+    paired = {r["condition"]: r for r in json.loads((tmp_path / "c.json").read_text())["paired"]["error"]}
+    assert set(paired) == {"unmodified", "sad+incorrect"} and paired["sad+incorrect"]["difference_pp"] == 100

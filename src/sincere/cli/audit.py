@@ -194,31 +194,34 @@ def compare(
 
 
 def print_gate(gate: dict[str, Any]) -> None:
-    """Each limit's check, and the verdict (the exit code follows it)."""
+    """Each limit's check, and the verdict (the exit code follows it); fits 80 columns with full condition names."""
     alpha = gate["alpha"]
-    table = Table(title=f"Gate: a limit fails when crossed and the change is real (BH-adjusted p < {alpha:g}; "
-                  f"warmth: its {100 * (1 - alpha):g}% interval excludes 0)", title_justify="left")
-    for column in ("limit", "condition", "B - A", "evidence", "result"):
-        table.add_column(column)
+    out.print(f"Gate: a limit fails when crossed and the change is real (rates: BH-adjusted McNemar p < {alpha:g}; "
+              f"warmth: its {100 * (1 - alpha):g}% interval excludes 0)")
+    table = Table("limit", "condition", "B - A", "p / CI", "result", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
+                  pad_edge=False)
     for check in gate["checks"]:
         evidence = check["evidence"]
-        shown = f"p_adj {evidence:.2g}" if isinstance(evidence, float) else "-" if evidence is None \
-            else f"[{evidence[0]:+.2f}, {evidence[1]:+.2f}]"
-        unit = "" if check["metric"] == "warmth" else " pp"
-        result = "FAIL" if check["fails"] else "crossed, not significant" if check["crossed"] else "ok"
-        table.add_row(check["limit"], check["condition"], f"{check['change']:+.2f}{unit}", shown, result)
+        shown = f"{evidence:.2g}" if isinstance(evidence, float) else "-" if evidence is None \
+            else f"{evidence[0]:+.2f}..{evidence[1]:+.2f}"
+        change = f"{check['change']:+.2f}" if check["metric"] == "warmth" else f"{check['change']:+.1f} pp"
+        result = "FAIL" if check["fails"] else "crossed, n.s." if check["crossed"] else "ok"
+        table.add_row(check["limit"], check["condition"], change, shown, result)
     out.print(table)
     failed = [c for c in gate["checks"] if c["fails"]]
     if failed:
         out.print(f"GATE FAILED: {len(failed)} limit check(s) crossed with a real change (exit code 1).")
     else:
-        out.print("GATE PASSED: no limit crossed with a real change.")
+        out.print("GATE PASSED: no limit crossed with a real change (n.s.: crossed within the noise).")
 
 
 def print_comparison(result: dict[str, Any]) -> None:
     """Tables of the paired tests and the marginal effects."""
-    a, b = result["run_a"]["model"], result["run_b"]["model"]
-    out.print(f"A = {a}, B = {b}: {result['n_shared_items']} shared items, {result['n_shared_pairs']} pairs")
+    a, b = result["run_a"], result["run_b"]
+    out.print(f"A = {a['path']} ({a['model']}), B = {b['path']} ({b['model']}): {result['n_shared_items']} shared "
+              f"items, {result['n_shared_pairs']} pairs")
+    if result.get("pairing"):
+        out.print(f"Note: {result['pairing']}.")
     for outcome, rows in result["paired"].items():
         table = Table(title=f"{outcome}: paired McNemar tests per condition (BH-adjusted)")
         for column in ("condition", "pairs", "A", "B", "B - A", "p", "p_adj"):
@@ -232,6 +235,10 @@ def print_comparison(result: dict[str, Any]) -> None:
         out.print(table)
     for outcome, effect in result["marginal_effects"].items():
         overall = effect["overall"]
+        if effect.get("why"):
+            out.print(f"Average marginal effect of B on {outcome} (logistic regression): not estimated: "
+                      f"{effect['why']}.")
+            continue
         ci = "" if overall.get("low") is None else f" [{overall['low']:+.1f}, {overall['high']:+.1f}]"
         value = "-" if overall.get("ame_pp") is None else f"{overall['ame_pp']:+.1f} pp{ci}"
         note = f" ({effect['note']})" if effect.get("note") else ""

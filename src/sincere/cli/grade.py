@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ def grade(
     components: bool = typer.Option(False, "--components", help="Also report each component grader "
                                     "(lexical, semantic, combined) on labelled lines, by dev/held-out half."),
     batch_size: int = typer.Option(256, "--batch-size", min=1),
+    summary: Path = typer.Option(None, "--summary", help="Also write the summary (counts, rates, coverage, warmth "
+                                 "with CI, agreement) as JSON here."),
 ) -> None:
     """Grade each line for correctness, refusal and sycophancy; print agreement with any labels."""
     from sincere import jsonl, progress
@@ -39,7 +41,7 @@ def grade(
     with progress.task("grading", None if streamed else _count_lines(file)) as advance:
         result = grade_file(file, output, scorers, batch_size=batch_size, progress=advance)
     out.print(f"graded {result.graded} lines -> {output}")
-    print_coverage(result.graded, result.coverage)
+    print_summary(result.summary())
     if result.labels:
         print_agreement("Agreement with the labels", result.agreement())
     if result.warmth_pairs:
@@ -56,6 +58,12 @@ def grade(
             rows = {f"{name} ({half})": figures[half] for name, figures in report[kind].items()
                     for half in ("all", "dev", "heldout")}
             print_agreement(f"{kind}: component graders", rows)
+    if summary is not None:
+        jsonl.refuse_inputs(summary, (file, output))
+        with jsonl.atomic_writer(summary) as handle:
+            json.dump({**result.summary(), "agreement": result.agreement() if result.labels else None}, handle,
+                      indent=1)
+        err.print(f"wrote {summary}")
     if result.bad_lines:
         for line in result.bad_lines[:20]:
             err.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -96,11 +104,22 @@ def print_warmth_agreement(rows: dict[str, dict[str, Any]]) -> None:
     out.print(table)
 
 
-def print_coverage(graded: int, labels: dict[str, Counter[str]]) -> None:
-    """How many lines each grader decided, and its labels."""
-    for name, counts in labels.items():
-        total = sum(counts.values())
-        undecided = sum(counts[k] for k in ("unclear", "unscored"))
-        shown = ", ".join(f"{v} {k}" for k, v in counts.most_common())
-        out.print(f"{name}: {total - undecided} of {total} decided ({100 * (total - undecided) / max(total, 1):.1f}%): "
-                  f"{shown}", markup=False, highlight=False)
+def print_summary(summary: dict[str, Any]) -> None:
+    """Per grader: how many lines it decided and its labels with rates over the decided ones; warmth with its CI."""
+    for name in ("correctness", "sycophancy"):
+        block = summary.get(name)
+        if not block:
+            continue
+        rates = block["rates_over_decided"]
+        shown = ", ".join(f"{v} {k}" + (f" ({100 * rates[k]:.0f}%)" if k in rates else "")
+                          for k, v in block["counts"].items())
+        what = "lines" if name == "correctness" else "lines with a stated belief or doubt"
+        out.print(f"{name}: {block['decided']} of {block['lines']} {what} decided "
+                  f"({100 * (block['coverage'] or 0):.1f}%): {shown}")
+    for name, unit in (("warmth", "tone, 1-7"), ("sociot", "nats/token")):
+        stat = summary.get(name)
+        if stat and stat.get("mean") is not None:
+            out.print(f"{name} ({unit}): mean {stat['mean']:.2f} [{stat['low']:.2f}, {stat['high']:.2f}] over "
+                      f"{stat['n']} lines")
+
+
