@@ -40,3 +40,24 @@ def test_task_prints_plain_lines_when_not_a_terminal(log) -> None:
         advance(2)
     text = log.getvalue()
     assert text.startswith("generating: started, 2 to do") and "generating: done, 2/2 (100%) in" in text
+
+
+def test_the_scoring_bar_moves_within_each_scorer(monkeypatch) -> None:
+    from contextlib import contextmanager
+
+    from sincere import audit, items
+    from sincere.conditions import Sample
+    from sincere.engines.base import Generation
+    from sincere.scoring.refusal import RefusalScorer
+
+    item = items.builtin("trivia")[0]
+    pairs = [(Sample(item, [{"role": "user", "content": item.question}]), Generation("No idea.", 2))] * 300
+    steps: list[int] = []
+
+    @contextmanager
+    def counting(description, total):
+        yield steps.append
+
+    monkeypatch.setattr(audit.progress, "task", counting)
+    audit.score_samples(pairs, [RefusalScorer(), RefusalScorer()])
+    assert len(steps) == 2 * -(-300 // audit.SCORING_BATCH) and sum(steps) == 600  # 10 moves, not 2

@@ -155,10 +155,14 @@ def generate_samples(
     return [done[(c.name, i.id)] for c in the_plan.conditions for i in the_plan.items]
 
 
+SCORING_BATCH = 64
+
+
 def score_samples(
-    pairs: Sequence[tuple[cond.Sample, Any]], scorers: Sequence[Scorer], batch: int = 256
+    pairs: Sequence[tuple[cond.Sample, Any]], scorers: Sequence[Scorer], batch: int = SCORING_BATCH
 ) -> list[dict[str, Any]]:
-    """Score every reply with every scorer, in batches, with a progress bar."""
+    """Score every reply with every scorer, in batches, with a progress bar that moves every batch
+    (small enough that it moves while a slow scorer works; each scorer batches its model calls inside)."""
     scores: list[dict[str, Any]] = [{} for _ in pairs]
     with progress.task("scoring", len(pairs) * len(scorers)) as advance:
         for scorer in scorers:
