@@ -48,7 +48,7 @@ def test_length_alone_does_not_move_the_rating() -> None:
 def test_scores_explain_and_empty_replies_are_unscored() -> None:
     scores = ToneWarmth().score_batch([sample(CAPITAL), sample(CAPITAL)], [TONES["warm"], "  "])
     assert scores[0].value is not None and scores[0].label in ("friendly", "warm", "very warm")
-    assert "of 7" in scores[0].explanation
+    assert "1-7 tone scale" in scores[0].explanation
     assert (scores[1].value, scores[1].label) == (None, "unscored")
     with pytest.raises(ValueError, match="responses"):
         ToneWarmth().score_batch([sample(CAPITAL)], [])

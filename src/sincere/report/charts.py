@@ -179,10 +179,11 @@ def _scatter_axes(box: tuple[float, float, float, float], wlo: float, whi: float
         y = y1 - (y1 - y0) * tick / top
         out.append(svg.el("line", x1=left, x2=right, y1=y, y2=y, class_="grid"))
         out.append(svg.text(left - 6, y + 4, fmt.pct(tick), "tick", "end"))
-    for tick in svg.ticks(wlo, whi, 4):
+    values, decimals = svg.nice_ticks(wlo, whi, 4)
+    for tick in values:
         x = left + (right - left) * (tick - wlo) / (whi - wlo)
         out.append(svg.el("line", x1=x, x2=x, y1=y0, y2=y1, class_="grid"))
-        out.append(svg.text(x, y1 + 16, f"{tick:.3g}", "tick", "middle"))
+        out.append(svg.text(x, y1 + 16, f"{tick:.{decimals}f}", "tick", "middle"))
     out.append(svg.text((left + right) / 2, y1 + 36, "Mean warmth (tone, 1-7; higher is warmer)", "axis", "middle"))
     middle = (y0 + y1) / 2
     out.append(
@@ -207,7 +208,8 @@ def warmth_chart(by_condition: list[dict[str, Any]], baseline: Any) -> Chart:
         return Chart(None, "Warmth was not scored in this run, so there is nothing to plot." if missing else "")
     box = (70.0, WIDTH - 170.0, 14.0, 380.0)
     left, right, y0, y1 = box
-    wlo, whi = _warmth_range(points)
+    values, _ = svg.nice_ticks(*_warmth_range(points), 4)
+    wlo, whi = values[0], values[-1]  # the axis ends on round ticks
     top = svg.nice_max(max(v for p in points for v in (p.error[0], p.error[2]) if v is not None) or 0.1)
 
     def sx(v: float) -> float:

@@ -88,7 +88,7 @@ def _scores(row: dict[str, Any]) -> list[list[str]]:
     for name, score in scores.items():
         score = score if isinstance(score, dict) else {"value": score}
         value = fmt.number(score.get("value"))
-        shown = fmt.DASH if value is None else f"{value:.4g}"
+        shown = fmt.DASH if value is None else f"{value:.3g}"
         label = text(score.get("label"), 80)
         out.append([text(name, 80), label, shown, text(score.get("explanation"), LIMITS["explanation"])])
     return out

@@ -64,7 +64,7 @@ def _change(test: dict[str, Any], metric: str) -> str:
     return (
         f"{metric} {verb} from {fmt.pct(test['rate_baseline'], 1)} ({base}) to {fmt.pct(test['rate_condition'], 1)} "
         f"with {describe(cond)} ({cond}: {fmt.pp(test['difference_pp'])}, "
-        f"McNemar p_adj = {fmt.p_value(test.get('p_adjusted'))})."
+        f"McNemar {fmt.p_phrase(test.get('p_adjusted'), 'p_adj')})."
     )
 
 
@@ -86,7 +86,7 @@ def compare(tests: Any, metric: str) -> str | None:
         f"(McNemar, Benjamini-Hochberg, alpha {ALPHA}); the largest difference is "
         f"{fmt.pp(top['difference_pp'])} under {top.get('condition')} "
         f"({fmt.pct(top['rate_baseline'], 1)} vs {fmt.pct(top['rate_condition'], 1)}, "
-        f"p_adj = {fmt.p_value(top.get('p_adjusted'))})."
+        f"{fmt.p_phrase(top.get('p_adjusted'), 'p_adj')})."
     )
 
 

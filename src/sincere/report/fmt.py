@@ -41,7 +41,8 @@ def value_ci(stat: Any, digits: int = 4) -> str:
         return DASH
     if low is None or high is None:
         return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} [{low:.{digits}f}\u2013{high:.{digits}f}]"
+    between = " to " if low < 0 or high < 0 else "\u2013"  # "-0.02–-0.01" reads as a subtraction
+    return f"{mean:.{digits}f} [{low:.{digits}f}{between}{high:.{digits}f}]"
 
 
 def pp(value: Any) -> str:
@@ -56,6 +57,12 @@ def p_value(value: Any) -> str:
     if value is None:
         return DASH
     return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def p_phrase(value: Any, name: str = "p") -> str:
+    """`p = 0.012` or `p < 0.001` (never `p = <0.001`); a dash when missing."""
+    shown = p_value(value)
+    return shown if shown == DASH else f"{name} < 0.001" if shown.startswith("<") else f"{name} = {shown}"
 
 
 def count(value: Any) -> str:

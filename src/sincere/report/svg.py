@@ -53,6 +53,17 @@ def nice_max(value: float, cap: float | None = 1.0) -> float:
     return min(top, cap) if cap is not None else top
 
 
+def nice_ticks(low: float, high: float, count: int = 4) -> tuple[list[float], int]:
+    """About `count` round tick values (multiples of 1, 2, 2.5 or 5 times a power of ten) spanning
+    [low, high], from one at or below `low` to one at or above `high`, and the decimals they need."""
+    span = max(high - low, 1e-9)
+    power = 10 ** math.floor(math.log10(span / count))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if span / (m * power) <= count)
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (1 if round(step / power, 6) == 2.5 else 0)
+    return [round(k * step, decimals + 2) for k in range(first, last + 1)], decimals
+
+
 def ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Evenly spaced tick values from `low` to `high` inclusive."""
     if high <= low:

@@ -20,7 +20,7 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 def cell(stat: Any, metric: str) -> dict[str, str]:
     """A metric's mean and CI (`text`) and its number of scored rows (`n`)."""
     stat = stat if isinstance(stat, dict) else {}
-    text = fmt.value_ci(stat) if metric in ("warmth", "sociot") else fmt.pct_ci(stat)
+    text = fmt.value_ci(stat, 2 if metric == "warmth" else 4) if metric in ("warmth", "sociot") else fmt.pct_ci(stat)
     return {"text": text, "n": fmt.count(stat.get("n"))}
 
 

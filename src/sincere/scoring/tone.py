@@ -96,4 +96,4 @@ class ToneWarmth(ReplyScorer):
         return out
 
     def explain(self, value: float) -> Score:
-        return Score(value, label_of(value), f"reads {label_of(value)}: {value:.1f} of 7")
+        return Score(value, label_of(value), f"reads {label_of(value)} on the 1-7 tone scale")
