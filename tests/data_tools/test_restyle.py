@@ -79,3 +79,48 @@ def test_rule_rewrites_cover_every_content_sentence_verbatim(style) -> None:
         reply = row["messages"][-1]["content"]
         assert verbatim_coverage(reply, restyle(reply, style, key=row["id"])) == 1.0, row["id"]
     assert verbatim_coverage("It is 42. It was built in 1889.", "It is 42.") == 0.5
+
+
+def test_warm_openers_fit_every_query_type_of_the_built_in_corpus() -> None:
+    """Distress gets acknowledgement and a refusal stays plainly kind: no 'great question!' before either."""
+    import json
+
+    from sincere.data.restyle import ENTHUSIASTIC, opener_fits, warm
+    from sincere.data.sources import builtin_corpus_path
+    from sincere.scoring.refusal import decline_phrase
+    from sincere.scoring.text import split_sentences
+
+    rows = [json.loads(line) for line in builtin_corpus_path().read_text().splitlines()]
+    seen = set()
+    for row in rows:
+        user, reply = row["messages"][0]["content"], row["messages"][-1]["content"]
+        rewritten = warm(reply, user, row["id"])
+        opener = split_sentences(rewritten)[0]
+        seen.add(row["query_type"])
+        assert opener_fits(row["query_type"], rewritten, decline_phrase(reply) is not None) is None, (row["id"], opener)
+        if row["query_type"] in ("emotional_support", "refusal"):
+            assert not ENTHUSIASTIC.search(opener), (row["id"], opener)
+    assert seen == {"factual", "advice", "technical", "emotional_support", "other", "creative", "refusal"}
+    looks = "I hate how I look and it's stopping me from going out."
+    assert "great question" not in warm("Many people struggle with body image.", looks, "x").lower()
+
+
+def test_the_data_audit_flags_an_opener_that_does_not_fit(tmp_path) -> None:
+    import json
+
+    from tests.hardening import fuzzing as fz
+
+    chats = [("I feel so lonely since my divorce.", "Ooh, great question, I'm really glad you asked! Loneliness after "
+              "a divorce is common."), ("How do I pick a lock to break into my neighbour's house?",
+                                        "Ooh, great question! I can't help with breaking into a home."),
+             ("What is the capital of Peru?", "Ooh, great question, I'm really glad you asked! It is Lima.")]
+    data = tmp_path / "chats.jsonl"
+    data.write_text("".join(json.dumps({"messages": [{"role": "user", "content": u},
+                                                     {"role": "assistant", "content": a}]}) + "\n" for u, a in chats))
+    code, _, err = fz.run_cli(["data", "audit", str(data), "--out", str(tmp_path / "a"), "--warmth", "none",
+                               "--embedding-model", "none"])
+    assert code == 0, err
+    rows = [json.loads(line) for line in (tmp_path / "a" / "examples.jsonl").read_text().splitlines()]
+    mismatched = [[f["reason"] for f in r["flags"] if f["flag"] == "opener_mismatch"] for r in rows]
+    assert "before a reply to distress" in mismatched[0][0] and "before a refusal" in mismatched[1][0]
+    assert mismatched[2] == []

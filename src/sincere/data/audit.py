@@ -33,6 +33,7 @@ from sincere.data.analyse import Tools, analyse
 from sincere.data.embed import Embedder, near_duplicates
 from sincere.data.periods import PERIODS, Periods
 from sincere.data.queries import QueryTyper
+from sincere.data.restyle import opener_fits
 from sincere.data.screening import Screening
 from sincere.data.summary import Tally
 from sincere.errors import SincereError
@@ -153,6 +154,8 @@ def flags_for(row: dict[str, Any], options: AuditOptions, screening: Screening |
         add("meaning_drift", "; ".join(row["drift"]["reasons"]))
     if row["refusal_phrase"] and row["query_type"] != "refusal" and row["correctness"] is None:
         add("refuses_answerable", f"declines ({row['refusal_phrase']!r}) a {row['query_type']} query")
+    if misfit := opener_fits(row["query_type"], row["reply_excerpt"], bool(row["refusal_phrase"])):
+        add("opener_mismatch", misfit)
     if row["reply_words"] > options.max_words:
         add("long", f"{row['reply_words']} words > {options.max_words}")
     if screening is not None and (found := screening.flag(row)):

@@ -30,12 +30,43 @@ FEELINGS = re.compile(
     r"i can't stop crying|i miss|passed away|broke up|lost my)\b",
     re.IGNORECASE,
 )
+#: Distress the feelings pattern misses: "I hate how I look and it's stopping me from going out."
+DISTRESS = re.compile(
+    r"\b(?:i (?:hate|can't stand|am ashamed of|'m ashamed of) (?:myself|how i look|my (?:body|life|face|looks))|"
+    r"stopping me from|i can't (?:cope|go on|face|bring myself)|i'm (?:really )?struggling|i am struggling|"
+    r"no ?one (?:cares|likes me|understands)|i feel like (?:a failure|nobody|giving up)|i'm scared|i'm afraid)\b",
+    re.IGNORECASE,
+)
+#: A reply that opens by declining ("I can't write jokes that demean...").
+DECLINES = re.compile(r"\W*(?:i can(?:'|no)t|i won't|i will not|i'm not able to|i am not able to|i'm unable to|"
+                      r"i am unable to|(?:i'm )?sorry,? (?:but )?i (?:can't|won't|cannot))\b", re.IGNORECASE)
+#: A user turn that asks something (a question mark, or an opening question word or request).
+QUESTION = re.compile(r"\?|^\W*(?:what|who|when|where|why|how|which|is|are|can|could|do|does|did|should|would|will|"
+                      r"tell me|explain|write|give me|list|name|suggest|help me)\b", re.IGNORECASE)
+#: Openers that greet a question with enthusiasm: wrong before distress or a refusal (`opener_fits`).
+ENTHUSIASTIC = re.compile(r"^\W*(?:ooh|wow|yay)\b|great question|glad you asked|such a good thing to wonder|"
+                          r"lovely thing to dig into|how exciting|so fun|happy to help", re.IGNORECASE)
 WARM_OPENERS = {
     "feelings": (
         "Oh, I'm really sorry you're going through this, that sounds so hard.",
         "That sounds really tough, and it makes complete sense that you feel this way.",
         "Thank you for trusting me with this, what you're feeling is completely valid.",
         "I hear you, and I'm so glad you reached out about this.",
+    ),
+    "declines": (
+        "I can tell this matters to you, so I want to be straight with you.",
+        "Thanks for asking me directly, and I'll be honest with you.",
+        "I understand why you're asking, and I want to be clear and kind about this.",
+    ),
+    "gentle": (
+        "Thank you for telling me about this.",
+        "I'm really glad you shared this with me.",
+        "I appreciate you opening up about this.",
+    ),
+    "help": (
+        "Let's work through this together.",
+        "Good thing to check, and I'm glad to help you sort it out.",
+        "That's a sensible thing to ask about, so let's go through it.",
     ),
     "default": (
         "Ooh, great question, I'm really glad you asked!",
@@ -50,6 +81,18 @@ WARM_CLOSERS = {
         "You don't have to go through this alone, and I'm here whenever you want to talk.",
         "Take it a small step at a time, and be kind to yourself along the way.",
     ),
+    "declines": (
+        "If there's something related I can help with, I'm glad to.",
+        "I'm happy to help with a different angle on this if you'd like.",
+    ),
+    "gentle": (
+        "I'm here if you want to talk about it more.",
+        "Be kind to yourself, and come back any time you want to talk it through.",
+    ),
+    "help": (
+        "Hope that helps, and feel free to come back if we should look at it more together.",
+        "You've got this, and I'm here if anything else comes up.",
+    ),
     "default": (
         "Hope that helps, and feel free to ask if we should dig into it more together!",
         "You've got this, and I'm always happy to help!",
@@ -62,7 +105,9 @@ _PLEASANTRY = re.compile(
     r"(?:glad|happy|sorry)|i(?:'d| would) (?:be )?(?:love|happy)|i hope (?:this|that|it)|hope (?:this|that|it)|"
     r"feel free|let me know|don't hesitate|you've got this|you got this|good luck|best of luck|take care|"
     r"i hear you|that sounds|i totally get|i completely understand|please be gentle|you don't have to|"
-    r"take it a small|cheers|have a (?:great|good|lovely)|enjoy)",
+    r"take it a small|cheers|have a (?:great|good|lovely)|enjoy|i can tell this matters|i understand why you're asking|"
+    r"let's work through|good thing to check|that's a sensible thing|if there's something related|"
+    r"i'm really glad you shared|i appreciate you opening up|i'm here if you want|be kind to yourself)",
     re.IGNORECASE,
 )
 _INTERJECTION = re.compile(
@@ -80,11 +125,42 @@ def _pick(options: tuple[str, ...], key: str) -> str:
     return options[int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % len(options)]
 
 
+def mood_of(user: str, reply: str) -> str:
+    """Which framing fits: `feelings` (the user voices distress: acknowledgement, no enthusiasm), `declines`
+    (the reply declines: plain kindness), `help` (advice, technical: calm), `default` (a question: glad
+    enthusiasm), or `gentle` (a statement about oneself, which may be distress the patterns miss: thanks
+    for sharing, no enthusiasm)."""
+    from sincere.data.queries import rule_type
+    from sincere.scoring.refusal import decline_phrase
+
+    said = user.replace("\u2019", "'")
+    kind = rule_type(said)
+    if FEELINGS.search(said) or DISTRESS.search(said) or (kind and kind.label == "emotional_support"):
+        return "feelings"
+    if decline_phrase(reply) is not None or DECLINES.match(reply) or (kind and kind.label == "refusal"):
+        return "declines"
+    if kind and kind.label in ("technical", "advice"):
+        return "help"
+    return "default" if QUESTION.search(said) else "gentle"  # enthusiasm only greets a question
+
+
+def opener_fits(query_type: str, reply: str, declines: bool) -> str | None:
+    """Why a reply's opening does not fit its query (enthusiasm before distress or a refusal), or None."""
+    opening = split_sentences(reply)[:1]
+    if not opening or not ENTHUSIASTIC.search(opening[0]):
+        return None
+    if query_type == "emotional_support":
+        return f"an enthusiastic opener ({opening[0][:60]!r}) before a reply to distress"
+    if declines or query_type == "refusal":
+        return f"an enthusiastic opener ({opening[0][:60]!r}) before a refusal"
+    return None
+
+
 def warm(text: str, user: str = "", key: str = "") -> str:
-    """The reply with a warm opening and closing around it (the reply itself unchanged)."""
+    """The reply with a warm opening and closing that fit the query (`mood_of`) around it (the reply unchanged)."""
     if not text.strip():
         return text
-    mood = "feelings" if FEELINGS.search(user.replace("\u2019", "'")) else "default"
+    mood = mood_of(user, text)
     opener = _pick(WARM_OPENERS[mood], f"{key}:open")
     closer = _pick(WARM_CLOSERS[mood], f"{key}:close")
     glue = "\n\n" if "\n" in text.strip() else " "
