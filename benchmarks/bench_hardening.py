@@ -12,7 +12,10 @@
   Issue 17's classes: "bad values" (a line with a lone surrogate escape, an integer of more than 4,300
   digits, NaN, 1e999 or non-UTF-8 bytes: the good lines' output must equal a run without the bad
   line), "names" (markup and control characters in paths and model names: printed verbatim, never
-  markup, no raw control character) and "arguments" (out-of-range values refused before work).
+  markup, no raw control character), "arguments" (out-of-range values refused before work), "keys written
+  into the model spec" (a key in the endpoint's user, password, query or fragment reaches no file or
+  screen), "odd input paths" (folder, FIFO, missing, comma, /dev/null) and, when named in `--paths`,
+  "long prompts" (prompts around the tiny model's context: answered, or skipped by name).
 - kills: `sincere audit` (tiny random model, 4 items x 5 conditions, batch size 1) SIGKILLed `--kills`
   times once the cache holds a random number of rows, then resumed; and `sincere grade` killed at random
   times. Survived = cache intact, final results byte-identical to an uninterrupted run, no partial output.
@@ -61,12 +64,26 @@ def in_folder(case: Callable[[Path, Any], None]) -> Callable[[Any], str | None]:
     return check
 
 
+def long_prompt_targets(paths: str) -> list[tuple[str, Any, Callable[[Any], str | None]]]:
+    """The long-prompt class, only when `--paths` names it (it builds a tiny model first)."""
+    if not any("long prompts" in w for w in paths.split(",")):
+        return []
+    from hypothesis import strategies as st
+    from tests.conftest import build_tiny_model
+    from tests.hardening import test_classes as classes
+
+    tiny = build_tiny_model(Path(tempfile.mkdtemp()) / "tiny")
+    return [("long prompts", st.integers(1, 2000),
+             in_folder(lambda tmp, words: classes.long_prompt_case(tmp, tiny, words)))]
+
+
 def fuzz(examples: int, paths: str = "") -> dict[str, Any]:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
     from tests.hardening import fuzzing as fz
     from tests.hardening import test_arguments as arguments
     from tests.hardening import test_bad_values as bad
+    from tests.hardening import test_classes as classes
     from tests.hardening import test_names as names
     from tests.hardening.test_fuzz_inputs import COMMANDS, JUNK
 
@@ -130,6 +147,9 @@ def fuzz(examples: int, paths: str = "") -> dict[str, Any]:
          in_folder(lambda tmp, pair: names.grade_path_case(tmp, *pair))),
         ("names: model names", names.name, lambda model: held(lambda: names.model_name_case(model))),
         ("arguments: out of range", arguments.bad_argument(), in_folder(arguments.any_argument_case)),
+        ("keys written into the model spec", classes.sentinel_spec(), in_folder(classes.key_in_spec_case)),
+        ("odd input paths", st.sampled_from(classes.ODD), in_folder(classes.odd_path_case)),
+        *long_prompt_targets(paths),
     ]
     figures: dict[str, Any] = {}
     def runner(strategy: Any, check: Callable[[Any], str | None], tally: fz.Tally) -> Callable[[], None]:
