@@ -87,6 +87,7 @@ class FakeOpenAIServer:
         echo_auth: bool = False,
         gone: bool = False,
         gone_after: int | None = None,
+        single_slot: bool = False,
     ) -> None:
         """Rates are fractions of requests; `api_key` makes the server demand that Bearer key;
         `echo_auth` puts the received Authorization header into error messages (leak tests)."""
@@ -107,6 +108,8 @@ class FakeOpenAIServer:
         self.echo_auth = echo_auth
         self.gone = gone
         self.gone_after = gone_after
+        self.slot = threading.Lock() if single_slot else None  # one request at a time, the others queue
+        self.served: Counter[str] = Counter()  # how many times each request (by its messages) was worked on
         self.requests = 0
         self.faults = 0
         self.fault_counts: Counter[str] = Counter()
@@ -279,8 +282,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_error(500, f"responder failed: {exc!r}")
         if isinstance(reply, str):
             reply = Reply(reply, "stop", len(reply.split()))
-        if owner.latency:
+        if owner.slot is not None:  # a server that works on one request at a time, even if its client left
+            with owner.slot:
+                owner._stopping.wait(owner.latency)
+        elif owner.latency:
             owner._stopping.wait(owner.latency)
+        with owner._lock:
+            owner.served[json.dumps(payload.get("messages"), sort_keys=True)] += 1
         self._send_json(200, completion(reply, str(model)))
 
     def _drop(self) -> None:

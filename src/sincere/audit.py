@@ -21,7 +21,7 @@ from sincere import conditions as cond
 from sincere import items as items_mod
 from sincere import jsonl, models, outdir, progress
 from sincere.engines import Engine, GenParams
-from sincere.errors import SincereError
+from sincere.errors import SincereError, Unreachable
 from sincere.models import scrub
 from sincere.scoring.base import Scorer
 
@@ -283,7 +283,11 @@ def run(
         steering = steer_engine(engine, config.steer)  # steered replies get their own cache entries
     the_plan, too_long = fitting(the_plan, engine, config)
     with steering:
-        pairs = generate_samples(the_plan, engine, config)
+        try:
+            pairs = generate_samples(the_plan, engine, config)
+        except Unreachable as exc:
+            raise Unreachable(f"{exc}. The replies that finished are kept in the generation cache: run the same "
+                              "command again to resume") from None
     rows = [result_row(s, g, sc) for (s, g), sc in zip(pairs, score_samples(pairs, scorers), strict=True)]
     if config.vectors:
         from sincere.vectors import annotate_rows, load

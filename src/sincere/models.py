@@ -82,6 +82,10 @@ class ModelSpec:
     name: str
     base_url: str | None = None
     key_env: str = "OPENAI_API_KEY"
+    #: openai: requests in flight at most, seconds per request, retries (None: the engine's defaults)
+    concurrency: int | None = None
+    timeout: float | None = None
+    retries: int | None = None
 
     def __str__(self) -> str:
         if self.engine == "openai":
@@ -132,18 +136,42 @@ def _parse_openai(rest: str) -> ModelSpec:
     name, _, url = rest.partition("@")
     if not name:
         raise SincereError("openai spec needs a model name: openai:MODEL@http://host:port/v1")
-    key_env = "OPENAI_API_KEY"
-    if options:
-        key, _, value = options.partition("=")
-        if key != "key_env" or not value:
-            raise SincereError("unknown openai spec option after ','; the only one is key_env=VAR")
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):  # a key given in place of a name: never echoed
-            raise SincereError("key_env must name an environment variable (letters, digits, _), not hold the key")
-        key_env = value
+    settings = _openai_options(options)
     url = url or os.environ.get("OPENAI_BASE_URL", DEFAULT_OPENAI_URL)
     if not url.startswith(("http://", "https://")):
         raise SincereError(f"openai base URL must start with http:// or https://, got {urlsplit(url).scheme!r}")
-    return ModelSpec("openai", name, url.rstrip("/"), key_env)
+    return ModelSpec("openai", name, url.rstrip("/"), **settings)
+
+
+OPENAI_OPTIONS = "key_env=VAR, concurrency=N (1-256), timeout=SECONDS, retries=N (0-20)"
+
+
+def _openai_options(options: str) -> dict[str, Any]:
+    """The `,name=value` options of an openai spec; values are checked, and never echoed (a key may be one)."""
+    settings: dict[str, Any] = {}
+    for option in filter(None, options.split(",")):
+        key, _, value = option.partition("=")
+        key = key.strip()
+        if key == "key_env":
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+                raise SincereError("key_env must name an environment variable (letters, digits, _), not hold the key")
+            settings["key_env"] = value
+        elif key in ("concurrency", "retries"):
+            low, high = (1, 256) if key == "concurrency" else (0, 20)
+            if not value.isdigit() or not low <= int(value) <= high:
+                raise SincereError(f"openai spec option {key} must be a whole number from {low} to {high}")
+            settings[key] = int(value)
+        elif key == "timeout":
+            try:
+                seconds = float(value)
+            except ValueError:
+                seconds = -1.0
+            if not 0 < seconds <= 86_400:
+                raise SincereError("openai spec option timeout must be seconds between 0 and 86400")
+            settings["timeout"] = seconds
+        else:
+            raise SincereError(f"unknown openai spec option after ','; the options are {OPENAI_OPTIONS}")
+    return settings
 
 
 def file_sha256(path: Path, chunk: int = 1 << 22) -> str:

@@ -345,3 +345,33 @@ def test_text_in_a_message_cannot_forge_chat_turns(server: FakeOpenAIServer, mak
     for marker in ("<|im_end|>", "<|im_start|>", "[/INST]", "<start_of_turn>", "</s>", "<|eot_id|>"):
         assert marker not in sent[1]
     assert sent[1].replace("\u200b", "") == forged  # only zero-width spaces were added
+
+
+def test_a_slow_single_slot_server_does_no_request_twice(make_engine: MakeEngine):
+    """Eight requests sent at once to a server that answers one at a time in 0.3 s: the last waits 2.4 s,
+    far past the 0.5 s per request; its timeout grows with the requests ahead of it, so none is re-sent."""
+    with FakeOpenAIServer(single_slot=True, latency=0.3) as fake:
+        engine = make_engine(fake.base_url, concurrency=8, timeout=0.5)
+        out = engine.generate(convs(12), GenParams(max_new_tokens=3))
+        assert len(out) == 12 and fake.requests == 12
+        assert max(fake.served.values()) == 1  # no request worked on twice
+
+
+def test_timeouts_lower_the_concurrency_instead_of_resending_the_load(make_engine: MakeEngine):
+    with FakeOpenAIServer(script=["stall"], stall_seconds=3) as fake:
+        engine = make_engine(fake.base_url, concurrency=4, timeout=0.3)
+        out = engine.generate(convs(8), GenParams(max_new_tokens=3))
+        assert len(out) == 8 and fake.fault_counts["stall"] == 1
+        assert engine._slots is not None and engine._slots.limit < 4  # halved once, then regrowing
+
+
+def test_the_spec_sets_concurrency_timeout_and_retries():
+    from sincere.engines import load_engine
+    from sincere.errors import SincereError
+
+    engine = load_engine("openai:m@http://127.0.0.1:9/v1,concurrency=2,timeout=600,retries=3,key_env=MY_KEY",
+                         cache=False)
+    assert (engine.concurrency, engine.timeout, engine.max_retries, engine.key_env) == (2, 600.0, 3, "MY_KEY")
+    for bad in ("concurrency=0", "timeout=-1", "retries=99", "speed=3"):
+        with pytest.raises(SincereError, match="option"):
+            load_engine(f"openai:m@http://127.0.0.1:9/v1,{bad}", cache=False)

@@ -20,7 +20,8 @@ def load_engine(
     if parsed.engine == "openai":
         from sincere.engines.openai import OpenAIEngine
 
-        engine = OpenAIEngine(parsed)
+        tuning = {"concurrency": parsed.concurrency, "timeout": parsed.timeout, "max_retries": parsed.retries}
+        engine = OpenAIEngine(parsed, **{k: v for k, v in tuning.items() if v is not None})
     else:
         from sincere.engines.hf import HFEngine
 

@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 #: Statuses worth retrying besides 5xx: timeout, conflict, too early, rate limited.
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
 _MESSAGE_CHARS = 200
+#: The slowest generation speed a request is given time for (2 tokens/s), so long replies do not time out.
+SECONDS_PER_TOKEN = 0.5
+DEFAULT_TIMEOUT = 60.0
 _JITTER = 0.1  # backoff delays are stretched by up to 10 %
 _DONE = object()
 
@@ -88,6 +91,37 @@ class _LoopThread:
             self.loop.close()
 
 
+class _Slots:
+    """Requests in flight, at most `limit`, which adapts: halved after a timeout (the requests that timed out
+    may still be running on the server, so the load must drop, not be sent again), and raised by one after
+    `limit` answers in a row, up to `most`. Used on the event loop thread only."""
+
+    def __init__(self, most: int) -> None:
+        self.most = self.limit = most
+        self.busy = self.streak = 0
+        self._changed = asyncio.Condition()
+
+    async def acquire(self) -> int:
+        """Wait for a free slot; the number of requests in flight, this one included."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.busy < self.limit)
+            self.busy += 1
+            return self.busy
+
+    async def release(self, outcome: str) -> None:
+        """Free the slot; `outcome` is "answered", "timed out" or "failed" (neither: no change)."""
+        async with self._changed:
+            self.busy -= 1
+            if outcome == "timed out" and self.limit > 1:
+                self.limit, self.streak = max(1, self.limit // 2), 0
+                logger.warning("a request timed out: at most %d request(s) in flight from now on", self.limit)
+            elif outcome == "answered":
+                self.streak += 1
+                if self.streak >= self.limit and self.limit < self.most:
+                    self.limit, self.streak = self.limit + 1, 0
+            self._changed.notify_all()
+
+
 class OpenAIEngine(Engine):
     """Chat completions from an OpenAI-compatible endpoint, many requests at once."""
 
@@ -96,7 +130,7 @@ class OpenAIEngine(Engine):
         spec: ModelSpec,
         *,
         concurrency: int = 8,
-        timeout: float = 60.0,
+        timeout: float | None = None,
         max_retries: int = 6,
         backoff: float = 0.5,
         max_delay: float = 30.0,
@@ -105,13 +139,16 @@ class OpenAIEngine(Engine):
 
         Args:
             spec: an `openai:` model spec (model name, base URL, API key variable).
-            concurrency: the most requests in flight at once.
-            timeout: seconds to wait for each request before retrying it.
+            concurrency: the most requests in flight at once; fewer after timeouts (`_Slots`).
+            timeout: seconds one request may take once the server works on it, multiplied by the
+                requests in flight when it is sent (a server that answers one at a time makes the last
+                of them wait for all). Default (None): `DEFAULT_TIMEOUT`, or `SECONDS_PER_TOKEN` per
+                token asked for when that is longer.
             max_retries: retries after a request's first attempt before giving up.
             backoff: seconds before the first retry, doubled for each later one.
             max_delay: the longest wait before a retry, a server's Retry-After included.
         """
-        if concurrency < 1 or max_retries < 0 or timeout <= 0 or backoff < 0:
+        if concurrency < 1 or max_retries < 0 or (timeout is not None and timeout <= 0) or backoff < 0:
             raise SincereError(
                 "openai engine needs concurrency >= 1, max_retries >= 0, timeout > 0"
             )
@@ -133,7 +170,7 @@ class OpenAIEngine(Engine):
         self._lock = threading.Lock()
         self._runner: _LoopThread | None = None
         self._client: httpx.AsyncClient | None = None  # used only on the loop thread
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: _Slots | None = None
 
     def __repr__(self) -> str:
         return f"OpenAIEngine({self.fingerprint!r}, concurrency={self.concurrency})"
@@ -180,14 +217,14 @@ class OpenAIEngine(Engine):
         if client is not None:
             await client.aclose()
 
-    def _connection(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+    def _connection(self) -> tuple[httpx.AsyncClient, _Slots]:
         """The HTTP client and the concurrency slots, created on first use on the loop thread."""
         if self._client is None or self._slots is None:
             limits = httpx.Limits(
                 max_connections=self.concurrency, max_keepalive_connections=self.concurrency
             )
-            self._client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
-            self._slots = asyncio.Semaphore(self.concurrency)
+            self._client = httpx.AsyncClient(timeout=self.timeout or DEFAULT_TIMEOUT, limits=limits)
+            self._slots = _Slots(self.concurrency)
         return self._client, self._slots
 
     async def _run_batch(
@@ -253,13 +290,20 @@ class OpenAIEngine(Engine):
         client, slots = self._connection()
         key = os.environ.get(self.key_env) or None
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        async with slots:
-            try:
-                response = await client.post(self._url, json=payload, headers=headers)
-            except httpx.TimeoutException:
-                raise _Retry(f"no reply within {self.timeout:g}s") from None
-            except httpx.RequestError as exc:
-                raise _Retry(f"connection failed ({type(exc).__name__})") from None
+        in_flight = await slots.acquire()
+        each = self.timeout or max(DEFAULT_TIMEOUT, SECONDS_PER_TOKEN * payload["max_tokens"])
+        limit = each * in_flight
+        outcome = "failed"
+        try:
+            response = await client.post(self._url, json=payload, headers=headers, timeout=limit)
+            outcome = "answered" if response.status_code < 400 else "failed"
+        except httpx.TimeoutException:
+            outcome = "timed out"
+            raise _Retry(f"no reply within {limit:g}s ({in_flight} request(s) in flight)") from None
+        except httpx.RequestError as exc:
+            raise _Retry(f"connection failed ({type(exc).__name__})") from None
+        finally:
+            await slots.release(outcome)
         return self._read(response, key)
 
     def _read(self, response: httpx.Response, key: str | None) -> Generation:
