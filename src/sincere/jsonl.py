@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import glob
 import json
 import logging
@@ -88,6 +89,8 @@ def _parse(path: Path, number: int, raw: bytes) -> dict[str, Any] | BadLine:
         return BadLine(path, number, f"not UTF-8 (byte {exc.start})")
     if not text.strip():
         return BadLine(path, number, "blank line")
+    collecting = gc.isenabled()
+    gc.disable()  # a collection deep inside the parser's recursion would run finalizers without stack left
     try:
         value = json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
@@ -97,6 +100,9 @@ def _parse(path: Path, number: int, raw: bytes) -> dict[str, Any] | BadLine:
     except ValueError as exc:  # NaN or Infinity (`no_constant`), or an integer of more than 4,300 digits
         reason = str(exc) if isinstance(exc, NotANumber) else "an integer of more than 4,300 digits"
         return BadLine(path, number, f"unusable value ({reason})")
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(value, dict):
         return BadLine(path, number, f"expected a JSON object, got {type(value).__name__}")
     problem = unrepresentable(value)
