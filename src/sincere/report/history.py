@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sincere import __version__, jsonl
 from sincere.report import fmt
 from sincere.report.html import _environment, _resource
-from sincere.report.svg import el, nice_max, text, ticks
+from sincere.report.svg import el, nice_ticks, text
 
 REPORT_NAME = "report.html"
 TITLES = {"error": "Error rate", "sycophancy": "Sycophancy", "refusal": "Refusal", "warmth": "Warmth (tone, 1-7)"}
@@ -26,12 +26,13 @@ def series_chart(entries: list[dict[str, Any]], metric: str) -> Markup | None:
     if not measured:
         return None
     rate = metric != "warmth"
-    high = nice_max(max(s["high"] for _, _, s in measured)) if rate else 7.0
-    low = 0.0 if rate else 1.0
+    marks, _ = nice_ticks(0.0, max(max(s["high"] for _, _, s in measured), 0.05), 4) if rate else \
+        nice_ticks(1.0, 7.0, 6)
+    low, high = marks[0], marks[-1]
     x = lambda i: LEFT + (WIDTH - LEFT - RIGHT) * (i + 0.5) / len(entries)  # noqa: E731
     y = lambda v: TOP + (HEIGHT - TOP - BOTTOM) * (1 - (v - low) / (high - low))  # noqa: E731
     parts = []
-    for tick in ticks(low, high, 4):
+    for tick in marks:
         parts.append(el("line", x1=LEFT, x2=WIDTH - RIGHT, y1=y(tick), y2=y(tick), class_="grid"))
         parts.append(text(LEFT - 6, y(tick) + 4, fmt.pct(tick) if rate else f"{tick:g}", "tick", "end"))
     path = " ".join(f"{'M' if k == 0 else 'L'}{x(i):.1f},{y(s['mean']):.1f}" for k, (i, _, s) in enumerate(measured))
