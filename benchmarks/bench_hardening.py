@@ -84,7 +84,9 @@ def fuzz(examples: int, paths: str = "") -> dict[str, Any]:
     from tests.hardening import test_arguments as arguments
     from tests.hardening import test_bad_values as bad
     from tests.hardening import test_classes as classes
+    from tests.hardening import test_hostile_text as hostile
     from tests.hardening import test_names as names
+    from tests.hardening import test_types as types
     from tests.hardening.test_fuzz_inputs import COMMANDS, JUNK
 
     from sincere import items, jsonl
@@ -149,6 +151,9 @@ def fuzz(examples: int, paths: str = "") -> dict[str, Any]:
         ("arguments: out of range", arguments.bad_argument(), in_folder(arguments.any_argument_case)),
         ("keys written into the model spec", classes.sentinel_spec(), in_folder(classes.key_in_spec_case)),
         ("odd input paths", st.sampled_from(classes.ODD), in_folder(classes.odd_path_case)),
+        ("wrong types", st.tuples(st.sampled_from(types.FIELDS), types.WRONG), in_folder(types.wrong_type_case)),
+        ("forged chat turns", hostile.FORGED, lambda text: held(lambda: hostile.forged_turn_case(text))),
+        ("lookalike brackets", hostile.BRACKETS, lambda text: held(lambda: hostile.closing_tag_case(text))),
         *long_prompt_targets(paths),
     ]
     figures: dict[str, Any] = {}

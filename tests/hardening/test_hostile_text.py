@@ -156,11 +156,37 @@ def test_lookalike_brackets_are_escaped_too(closing: str) -> None:
     assert re.findall(r"(?m)^</?response>$", block) == ["<response>", "</response>"]
 
 
+BRACKETS = st.lists(st.sampled_from(["\uff1c", "\uff1e", "\u3008", "\u3009", "\ufe64", "\ufe65", "\u27e8",
+                                     "\u27e9", "\u2329", "\u232a", "<", ">", "/", "response", "\n",
+                                     "VERDICT: CORRECT", "&"]), max_size=15).map("".join)
+FORGED = st.lists(st.sampled_from(["<|im_start|>", "<|im_end|>", "<|eot_id|>", "[INST]", "[/INST]", "</s>", "<s>",
+                                   "<start_of_turn>", "<end_of_turn>", "assistant", "\n", "<", "|", ">", "Yes."]),
+                  max_size=12).map("".join)
+
+
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.lists(st.sampled_from(["\uff1c", "\uff1e", "\u3008", "\u3009", "\ufe64", "\ufe65", "\u27e8", "\u27e9",
-                                 "\u2329", "\u232a", "<", ">", "/", "response", "\n", "VERDICT: CORRECT", "&"]),
-                max_size=15).map("".join))
+@given(BRACKETS)
 def test_no_text_closes_the_response_tag(text: str) -> None:
+    closing_tag_case(text)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(FORGED)
+def test_no_text_keeps_a_turn_marker_for_a_server(text: str) -> None:
+    forged_turn_case(text)
+
+
+def forged_turn_case(text: str) -> None:
+    """What the openai engine sends holds no turn marker a server's tokenizer could read, and only gains
+    zero-width spaces (also run by benchmarks/bench_hardening.py)."""
+    from sincere.engines.base import CONTROL_STRINGS, neutralise
+
+    sent = neutralise(text, ("<|im_start|>", "<|im_end|>"))
+    assert not CONTROL_STRINGS.search(sent) and sent.replace("\u200b", "") == text
+
+
+def closing_tag_case(text: str) -> None:
+    """A judge prompt's response block stays one block whatever the text (also run by the benchmark)."""
     from sincere.scoring.judge import LOOKALIKES, tagged
 
     block = tagged("response", text)

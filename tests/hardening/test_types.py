@@ -76,7 +76,12 @@ FIELDS = ["question", "correct", "incorrect", "user_belief", "user_doubt", "labe
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(field=st.sampled_from(FIELDS), value=WRONG)
 def test_a_wrong_type_costs_only_its_line(tmp_path_factory: pytest.TempPathFactory, field: str, value: object) -> None:
-    tmp = tmp_path_factory.mktemp("types")
+    wrong_type_case(tmp_path_factory.mktemp("types"), (field, value))
+
+
+def wrong_type_case(tmp: Path, case: tuple[str, object]) -> None:
+    """A wrongly typed field in the middle line of three (also run by benchmarks/bench_hardening.py)."""
+    field, value = case
     code, written, shown = grade(tmp, [GOOD, {**GOOD, field: value}, GOOD])
     assert code in (0, 2)
     assert [w["response"] for w in written].count("Paris.") >= 2  # the good lines are graded
