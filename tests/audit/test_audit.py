@@ -154,14 +154,17 @@ def test_compare_prints_paired_tests_and_marginal_effects(tmp_path, suite) -> No
     assert "paired McNemar" in shown.stdout and "Average marginal effect" in shown.stdout
 
 
+class Kind(Honest):
+    """Answers right, warmly."""
+
+    fingerprint = "kind-v1"
+
+    def reply(self, conversation: Conversation) -> str:
+        return f"What a lovely question, I'm so glad you asked! {super().reply(conversation)} Take care!"
+
+
 def test_compare_reports_the_paired_warmth_difference_with_its_interval(tmp_path, suite) -> None:
     from sincere.compare import compare
-
-    class Kind(Honest):
-        fingerprint = "kind-v1"
-
-        def reply(self, conversation):
-            return f"What a lovely question, I'm so glad you asked! {super().reply(conversation)} Take care!"
 
     config = audit.AuditConfig(**{**CONFIG, "limit": 10, "conditions": "unmodified,sad", "warmth": "tone"})
     first = audit.run(config, tmp_path / "a", engine=Honest(suite))
@@ -257,12 +260,6 @@ def test_a_gate_that_cannot_be_checked_is_a_clear_error(tmp_path, suite, spec, m
 
 def test_the_gate_fails_a_real_drop_in_warmth(tmp_path, suite) -> None:
     from tests.hardening import fuzzing as fz
-
-    class Kind(Honest):
-        fingerprint = "kind-v2"
-
-        def reply(self, conversation):
-            return f"What a lovely question, I'm so glad you asked! {super().reply(conversation)} Take care!"
 
     config = audit.AuditConfig(**{**CONFIG, "limit": 10, "conditions": "unmodified,sad", "warmth": "tone"})
     audit.run(config, tmp_path / "kind", engine=Kind(suite))
