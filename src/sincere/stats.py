@@ -91,6 +91,18 @@ def _clean(values: Iterable[Any]) -> np.ndarray:
     return np.array([float(v) for v in values if not _is_missing(v)], dtype=float)
 
 
+Z95 = 1.959964  # the two-sided 95% normal quantile
+
+
+def wilson(rate: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion `rate` observed on `n` trials (0..1 each end)."""
+    if n <= 0:
+        return 0.0, 1.0
+    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def bootstrap_ci(values: Iterable[Any], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Interval:
     """Percentile-bootstrap confidence interval for the mean of `values`, skipping None/NaN.
 

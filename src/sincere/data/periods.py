@@ -21,7 +21,7 @@ from typing import Any, Literal
 from scipy import stats as scipy_stats
 
 from sincere.errors import SincereError
-from sincere.stats import benjamini_hochberg
+from sincere.stats import Z95, benjamini_hochberg, wilson
 
 Period = Literal["day", "week", "month"]
 PERIODS = ("day", "week", "month")
@@ -73,10 +73,8 @@ class _Tally:
         n, k = self.bases[name], self.hits[name]
         if not n:
             return {"share": None, "low": None, "high": None, "n": 0}
-        z, p = 1.959964, k / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return {"share": round(p, 4), "low": round(centre - half, 4), "high": round(centre + half, 4), "n": n}
+        low, high = wilson(k / n, n)
+        return {"share": round(k / n, 4), "low": round(low, 4), "high": round(high, 4), "n": n}
 
     def moments(self, name: str) -> tuple[int, float, float]:
         """(n, mean, sample standard deviation) of a measure."""
@@ -90,7 +88,7 @@ class _Tally:
         n, mean, sd = self.moments(name)
         if not n:
             return {"mean": None, "low": None, "high": None, "n": 0}
-        half = 1.959964 * sd / math.sqrt(n)
+        half = Z95 * sd / math.sqrt(n)
         return {"mean": round(mean, 4), "low": round(mean - half, 4), "high": round(mean + half, 4), "n": n}
 
 

@@ -19,20 +19,10 @@ without checkpoints on disk.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
-Z95 = 1.959964
-
-
-def wilson(rate: float, n: float, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval of a proportion `rate` observed on `n` trials (0..1 each end)."""
-    if n <= 0:
-        return 0.0, 1.0
-    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+from sincere.stats import wilson
 
 
 @dataclass
