@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from sincere import __version__, jsonl
 from sincere.report import fmt
-from sincere.report.html import _environment, _resource
+from sincere.report.html import environment, resource
 from sincere.report.svg import el, nice_ticks, text
 
 REPORT_NAME = "report.html"
@@ -66,7 +66,7 @@ def write_history_report(folder: Path, entries: list[dict[str, Any]]) -> Path:
     """Write `folder/report.html` (one self-contained page) and return its path."""
     charts = {TITLES[m]: c for m in TITLES if (c := series_chart(entries, m)) is not None}
     limits = next((e["vs_baseline"]["limits"] for e in reversed(entries) if e.get("vs_baseline")), [])
-    html = _environment().from_string(_resource("history.html")).render(
+    html = environment().from_string(resource("history.html")).render(
         model=entries[-1]["model"] if entries else "", charts=charts, rows=[_row(e) for e in entries],
         limits=", ".join(limits), n_regressed=sum(e["status"] == "regressed" for e in entries),
         n_unreachable=sum(e["status"] == "unreachable" for e in entries), version=__version__,

@@ -28,11 +28,13 @@ def _finalize(value: Any) -> Any:
     return clean(value)
 
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The Jinja environment of every report page: autoescaped, control characters dropped, strict."""
     return jinja2.Environment(autoescape=True, finalize=_finalize, undefined=jinja2.StrictUndefined)
 
 
-def _resource(name: str) -> str:
+def resource(name: str) -> str:
+    """A template or script shipped in `sincere/report/`."""
     return (resources.files("sincere.report") / name).read_text(encoding="utf-8")
 
 
@@ -101,7 +103,7 @@ def _context(run_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any])
 
 def _script() -> tuple[Markup, str]:
     """The browser script and its CSP hash (`sha256-...`)."""
-    code = _resource("report.js")
+    code = resource("report.js")
     if "</script" in code.lower():
         raise RuntimeError("report.js must not contain '</script'")
     digest = base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode("ascii")
@@ -113,7 +115,7 @@ def render(run_dir: str | Path) -> str:
     run_dir = Path(run_dir)
     rows, summary = data.load(run_dir)
     script, script_hash = _script()
-    template = _environment().from_string(_resource("template.html"))
+    template = environment().from_string(resource("template.html"))
     return template.render(**_context(run_dir, rows, summary), script=script, script_hash=script_hash)
 
 
