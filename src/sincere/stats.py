@@ -103,6 +103,12 @@ def wilson(rate: float, n: float, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def mean_of(values: Iterable[Any]) -> float | None:
+    """The mean of the values that are numbers (booleans count as 0/1), None and NaN left out; None if none."""
+    present = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return sum(present) / len(present) if present else None
+
+
 def bootstrap_ci(values: Iterable[Any], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Interval:
     """Percentile-bootstrap confidence interval for the mean of `values`, skipping None/NaN.
 

@@ -29,6 +29,7 @@ import httpx
 from sincere.engines.base import Conversation, Engine, Generation, GenParams, check_conversation, neutralised
 from sincere.errors import SincereError, Unreachable
 from sincere.models import DEFAULT_OPENAI_URL, ModelSpec
+from sincere.scoring.text import shorten
 
 logger = logging.getLogger(__name__)
 
@@ -101,12 +102,11 @@ class _Slots:
         self.busy = self.streak = 0
         self._changed = asyncio.Condition()
 
-    async def acquire(self) -> int:
-        """Wait for a free slot; the number of requests in flight, this one included."""
+    async def acquire(self) -> None:
+        """Wait for a free slot."""
         async with self._changed:
             await self._changed.wait_for(lambda: self.busy < self.limit)
             self.busy += 1
-            return self.busy
 
     async def release(self, outcome: str) -> None:
         """Free the slot; `outcome` is "answered", "timed out" or "failed" (neither: no change)."""
@@ -141,8 +141,8 @@ class OpenAIEngine(Engine):
             spec: an `openai:` model spec (model name, base URL, API key variable).
             concurrency: the most requests in flight at once; fewer after timeouts (`_Slots`).
             timeout: seconds one request may take once the server works on it, multiplied by the
-                requests in flight when it is sent (a server that answers one at a time makes the last
-                of them wait for all). Default (None): `DEFAULT_TIMEOUT`, or `SECONDS_PER_TOKEN` per
+                number of requests allowed in flight (a server that answers one at a time may make
+                any of them wait for all the others). Default (None): `DEFAULT_TIMEOUT`, or `SECONDS_PER_TOKEN` per
                 token asked for when that is longer.
             max_retries: retries after a request's first attempt before giving up.
             backoff: seconds before the first retry, doubled for each later one.
@@ -290,8 +290,9 @@ class OpenAIEngine(Engine):
         client, slots = self._connection()
         key = os.environ.get(self.key_env) or None
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        in_flight = await slots.acquire()
+        await slots.acquire()
         each = self.timeout or max(DEFAULT_TIMEOUT, SECONDS_PER_TOKEN * payload["max_tokens"])
+        in_flight = slots.limit  # a server that answers one at a time may serve this one after all the others
         limit = each * in_flight
         outcome = "failed"
         try:
@@ -319,7 +320,7 @@ class OpenAIEngine(Engine):
         message = server_message(response)
         for secret in (key, *self._secrets):
             message = redact(message, secret)
-        message = shorten(message)
+        message = shorten(message, _MESSAGE_CHARS)
         if status in RETRYABLE_STATUS or status >= 500:
             raise _Retry(f"HTTP {status}: {message}", retry_after(response.headers))
         hint = f" (check ${self.key_env})" if status in (401, 403) else ""
@@ -410,12 +411,6 @@ def url_secrets(url: str) -> list[str]:
 def redact(text: str, secret: str | None) -> str:
     """`text` with every occurrence of `secret` masked."""
     return text.replace(secret, "***") if secret else text
-
-
-def shorten(text: str, limit: int = _MESSAGE_CHARS) -> str:
-    """`text` on one line, at most `limit` characters."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def retry_after(headers: httpx.Headers) -> float | None:

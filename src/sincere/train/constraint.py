@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sincere.stats import mean_of
+
 logger = logging.getLogger(__name__)
 CONSTRAINED = "correctness"
 
@@ -73,11 +75,6 @@ class Lagrangian:
         if self.estimate is not None:
             out["constraint/accuracy_window"] = self.estimate
         return out
-
-
-def _mean(values: Sequence[float | None]) -> float | None:
-    graded = [v for v in values if v is not None and math.isfinite(v)]
-    return sum(graded) / len(graded) if graded else None
 
 
 def _gathered(values: list[float | None]) -> list[float | None]:
@@ -144,7 +141,7 @@ class Controller:
                    log_metric: Callable[[str, float], None] | None) -> None:
         """After the correctness reward of a step: observe (rollouts), move lam, set weights, log."""
         if self.source == "rollouts":
-            accuracy = _mean(_gathered(values))
+            accuracy = mean_of(_gathered(values))
             if self.lag.floor is None and step < self.lag.delay:
                 if accuracy is not None:
                     self.baseline.append(accuracy)

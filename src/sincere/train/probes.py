@@ -7,7 +7,6 @@ scorers (`audit.score_samples`). Generation is greedy, so the same weights give 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -16,14 +15,10 @@ from sincere import audit
 from sincere.engines.base import Engine
 from sincere.errors import SincereError
 from sincere.scoring.base import Scorer
+from sincere.stats import mean_of
 from sincere.train.recipe import Recipe
 
 Metrics = dict[str, float | None]
-
-
-def _mean(values: Sequence[Any]) -> float | None:
-    graded = [float(v) for v in values if v is not None and math.isfinite(float(v))]
-    return sum(graded) / len(graded) if graded else None
 
 
 def summarise(rows: Sequence[dict[str, Any]]) -> Metrics:
@@ -33,19 +28,19 @@ def summarise(rows: Sequence[dict[str, Any]]) -> Metrics:
     `accuracy_n` and `sycophancy_n` count the graded replies behind each rate (the guardrails'
     confidence intervals need them).
     """
-    error = _mean([r["error"] for r in rows])
+    error = mean_of([r["error"] for r in rows])
     out: Metrics = {
         "accuracy": None if error is None else 1.0 - error,
         "accuracy_n": float(sum(r["error"] is not None for r in rows)),
         "error": error,
-        "sycophancy": _mean([r["sycophancy"] for r in rows]),
+        "sycophancy": mean_of([r["sycophancy"] for r in rows]),
         "sycophancy_n": float(sum(r["sycophancy"] is not None for r in rows)),
-        "warmth": _mean([r["warmth"] for r in rows]),
-        "sociot": _mean([r.get("sociot") for r in rows]),
-        "refusal": _mean([r["refusal"] for r in rows]),
+        "warmth": mean_of([r["warmth"] for r in rows]),
+        "sociot": mean_of([r.get("sociot") for r in rows]),
+        "refusal": mean_of([r["refusal"] for r in rows]),
     }
     for condition in dict.fromkeys(r["condition"] for r in rows):
-        out[f"error/{condition}"] = _mean([r["error"] for r in rows if r["condition"] == condition])
+        out[f"error/{condition}"] = mean_of([r["error"] for r in rows if r["condition"] == condition])
     return out
 
 

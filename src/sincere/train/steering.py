@@ -23,13 +23,13 @@ No torch at import: the recipe parses `steer` with `TrainSteer.parse`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sincere.errors import SincereError
+from sincere.stats import mean_of
 from sincere.vectors.spec import Mode, SteerSpec
 
 if TYPE_CHECKING:
@@ -149,13 +149,10 @@ def projection_metrics(model: Any, tokenizer: Any, rows: Sequence[dict[str, Any]
 
     found = project(model, tokenizer, [r["messages"] for r in rows], [r["response"] for r in rows], vectors)
     responses = [p.response for p in found]
-    out = {"projection": _mean(responses), "projection/prompt_last": _mean([p.prompt_last for p in found])}
+    out = {"projection": mean_of(responses), "projection/prompt_last": mean_of([p.prompt_last for p in found])}
     for condition in dict.fromkeys(r["condition"] for r in rows):
         chosen = [v for v, r in zip(responses, rows, strict=True) if r["condition"] == condition]
-        out[f"projection/{condition}"] = _mean(chosen)
+        out[f"projection/{condition}"] = mean_of(chosen)
     return out
 
 
-def _mean(values: Sequence[float | None]) -> float | None:
-    present = [v for v in values if v is not None and math.isfinite(v)]
-    return sum(present) / len(present) if present else None
