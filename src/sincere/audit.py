@@ -10,20 +10,22 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from sincere import common_settings as common
 from sincere import conditions as cond
 from sincere import items as items_mod
 from sincere import jsonl, models, outdir, progress
 from sincere.engines import Engine, GenParams
 from sincere.errors import SincereError, Unreachable
 from sincere.models import scrub
+from sincere.sampling import seeded_sample
 from sincere.scoring.base import Scorer
+from sincere.settings import at_least, check_fields, dump, identity, setting
 
 logger = logging.getLogger(__name__)
 
@@ -33,37 +35,46 @@ METRICS = ("error", "sycophancy", "refusal", "warmth", "sociot", "coverage")
 UNDECIDED = frozenset({"unclear", "unscored"})
 
 
+Dtype = Literal["auto", "bf16", "fp16", "fp32"]
+
+
 @dataclass
 class AuditConfig:
-    """Everything that defines an audit; stored in summary.json and checked on resume."""
+    """Everything that defines an audit: the flags of `sincere audit`, the keys of its `--config` YAML,
+    and `config.yaml` in the run folder (the fields with identity=False are how it ran, not what it
+    measured: a rerun that differs only in them resumes the same folder)."""
 
-    model: str = "smollm2-135m"
-    suite: str = "quick"
-    conditions: str = "quick"
-    limit: int | None = None
-    seed: int = 0
-    max_new_tokens: int = 128
-    temperature: float = 0.0
-    top_p: float = 1.0
-    system: str | None = None
-    columns: str | None = None
-    statements: str | None = None
-    judge: str | None = None
-    warmth: str | None = "tone"
-    warmth_frames: int = 2
-    n_boot: int = 2000
-    vectors: str | None = None
-    steer: str | None = None
-    dtype: str = "auto"
-    extra: dict[str, Any] = field(default_factory=dict)
+    model: str = common.model()
+    suite: str = setting("quick", common.SUITE_HELP, flags=("--suite", "-s"))
+    conditions: str = setting("quick", common.CONDITIONS_HELP, flags=("--conditions", "-c"))
+    limit: int | None = common.limit("Audit a seeded sample of N items ('none': every item).")
+    seed: int = common.seed()
+    max_new_tokens: int = common.max_new_tokens(128)
+    temperature: float = common.temperature()
+    top_p: float = common.top_p()
+    system: str | None = setting(None, "System prompt for every condition: warm, cold, or text.")
+    columns: str | None = setting(None, "Column map for JSONL/CSV/HF suites, e.g. question=q.")
+    statements: str | None = setting(None, "YAML with extra contexts and system prompts.")
+    judge: str | None = setting(None, "Grade correctness with this model as judge (any model spec).")
+    warmth: str | None = common.warmth()
+    warmth_frames: int = common.warmth_frames()
+    n_boot: int = setting(2000, "Bootstrap resamples of each confidence interval.", check=at_least(1))
+    vectors: str | None = setting(None, "Trait vectors (sincere vectors extract): add each reply's projection "
+                                  "and how well it predicts the graded behaviour.")
+    steer: str | None = setting(None, "Steer generation along a direction: FILE[:LAYER[:COEF]] (LAYER: integers "
+                                "joined by commas, or best; COEF: a number, or ablate to project it out).")
+    dtype: Dtype = common.dtype()
+    out: str | None = setting(None, "Run folder (default: runs/<model>-<suite>-<seed>, or the first of -2, -3, "
+                              "... that is new or holds this same audit).", flags=("--out", "-o"), identity=False)
+    batch_size: int | None = common.batch_size()
+    cache: bool = common.cache()
 
     def __post_init__(self) -> None:
         """Check the settings that need no file or model, so a bad one fails before any work."""
+        check_fields(self)
         for spec in filter(None, (self.model, self.judge)):
             models.parse(spec)
         self.params()
-        if self.limit is not None and self.limit < 1:
-            raise SincereError("--limit must be at least 1")
 
     def params(self) -> GenParams:
         return GenParams(self.max_new_tokens, self.temperature, self.top_p, self.seed)
@@ -81,12 +92,7 @@ class Plan:
 def plan(config: AuditConfig) -> Plan:
     """Resolve the suite, the limit and the conditions."""
     chosen = items_mod.load(config.suite, config.columns)
-    if config.limit is not None:
-        if config.limit < 1:
-            raise SincereError("--limit must be at least 1")
-        if config.limit < len(chosen):
-            keep = set(random.Random(config.seed).sample(range(len(chosen)), config.limit))
-            chosen = [item for i, item in enumerate(chosen) if i in keep]
+    chosen = seeded_sample(chosen, config.limit, config.seed)
     statements = cond.Statements.load(config.statements)
     return Plan(chosen, cond.parse(config.conditions, statements, config.system), statements)
 
@@ -221,7 +227,6 @@ def statistics(rows: list[dict[str, Any]], n_boot: int, seed: int) -> dict[str, 
             rows, key="item_id", condition="condition", baseline=baseline, outcome="error"
         ),
         "sycophancy_tests": _sycophancy_tests(rows),
-        "projection": _projection_statistics(rows, n_boot, seed),
         "judge_agreement": _judge_agreement(rows),
     }
 
@@ -233,15 +238,6 @@ def _judge_agreement(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     pairs = [(r["domain"], compared_label_of(r["scores"]["correctness_offline"]),
               compared_label_of(r["scores"]["correctness"])) for r in rows if "correctness_offline" in r["scores"]]
     return judge_agreement(pairs) if pairs else None
-
-
-def _projection_statistics(rows: list[dict[str, Any]], n_boot: int, seed: int) -> dict[str, Any] | None:
-    """How well trait projections predict graded behaviour (only when the audit ran with vectors)."""
-    if not any("projection" in row for row in rows):
-        return None
-    from sincere.vectors import projection_statistics
-
-    return projection_statistics(rows, n_boot, seed)
 
 
 def _sycophancy_tests(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -257,6 +253,26 @@ def _sycophancy_tests(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+class Extension:
+    """An optional feature an audit runs with, which the audit itself does not know (`sincere.vectors`
+    has two: steering and trait projections): it may wrap generation, add to each row, and add
+    statistics. The methods here do nothing; an extension overrides those it needs."""
+
+    #: The AuditConfig field this extension applies (an audit whose config sets it needs the extension).
+    setting: str = ""
+
+    def generating(self, engine: Engine) -> contextlib.AbstractContextManager[Any]:
+        """Entered around generation (e.g. hooks on the model that steer it)."""
+        return contextlib.nullcontext()
+
+    def annotate(self, rows: list[dict[str, Any]], engine: Engine) -> None:
+        """Add to the graded rows, in place."""
+
+    def statistics(self, rows: list[dict[str, Any]], n_boot: int, seed: int) -> dict[str, Any]:
+        """Blocks added to the summary's statistics."""
+        return {}
+
+
 def run(
     config: AuditConfig,
     out_dir: Path,
@@ -265,34 +281,36 @@ def run(
     scorers: Sequence[Scorer] | None = None,
     engine_factory: Callable[[], Engine] | None = None,
     the_plan: Plan | None = None,
+    extensions: Sequence[Extension] = (),
 ) -> dict[str, Any]:
-    """Run an audit and write its folder; returns the summary. `the_plan`: `plan(config)`, when already made."""
+    """Run an audit and write its folder; returns the summary. `the_plan`: `plan(config)`, when already made;
+    `extensions`: what the config's `steer` and `vectors` need (`sincere.vectors.audit_extensions(config)`)."""
     out_dir = Path(out_dir)
+    _check_extensions(config, extensions)
     _check_out_dir(out_dir, config)
     the_plan = the_plan or plan(config)
     from sincere.engines import load_engine
 
-    engine = engine or (engine_factory() if engine_factory else load_engine(config.model, dtype=config.dtype))
+    engine = engine or (engine_factory() if engine_factory else load_engine(
+        config.model, cache=config.cache, batch_size=config.batch_size, dtype=config.dtype))
     judge = load_engine(config.judge) if config.judge and scorers is None else None
     scorers = list(scorers) if scorers is not None else default_scorers(config, judge)
     started = time.time()
-    steering: Any = contextlib.nullcontext()
-    if config.steer:
-        from sincere.vectors import steer_engine
-
-        steering = steer_engine(engine, config.steer)  # steered replies get their own cache entries
     the_plan, too_long = fitting(the_plan, engine, config)
-    with steering:
+    with contextlib.ExitStack() as stack:
+        for extension in extensions:
+            stack.enter_context(extension.generating(engine))
         try:
             pairs = generate_samples(the_plan, engine, config)
         except Unreachable as exc:
             raise Unreachable(f"{exc}. The replies that finished are kept in the generation cache: run the same "
                               "command again to resume") from None
     rows = [result_row(s, g, sc) for (s, g), sc in zip(pairs, score_samples(pairs, scorers), strict=True)]
-    if config.vectors:
-        from sincere.vectors import annotate_rows, load
-
-        annotate_rows(rows, engine, load(config.vectors))
+    for extension in extensions:
+        extension.annotate(rows, engine)
+    statistics_ = statistics(rows, config.n_boot, config.seed)
+    for extension in extensions:
+        statistics_ |= extension.statistics(rows, config.n_boot, config.seed)
     summary = {
         "config": scrub(asdict(config)),
         "model_fingerprint": engine.fingerprint,
@@ -302,10 +320,19 @@ def run(
         "n_results": len(rows),
         "seconds": round(time.time() - started, 1),
         "measures": measures(scorers),
-        "statistics": statistics(rows, config.n_boot, config.seed),
+        "statistics": statistics_,
     }
-    write_run(out_dir, rows, summary)
+    write_run(out_dir, rows, summary, config)
     return summary
+
+
+def _check_extensions(config: AuditConfig, extensions: Sequence[Extension]) -> None:
+    """Refuse a config whose steer or vectors no extension applies (they would be silently ignored)."""
+    applied = {e.setting for e in extensions}
+    for name in ("steer", "vectors"):
+        if getattr(config, name) and name not in applied:
+            raise SincereError(f"the audit's {name} setting is applied by an extension: pass "
+                               "extensions=sincere.vectors.audit_extensions(config) to audit.run")
 
 
 def measures(scorers: Sequence[Scorer]) -> dict[str, str]:
@@ -315,21 +342,25 @@ def measures(scorers: Sequence[Scorer]) -> dict[str, str]:
     return {s.name: MEASURES[s.name] for s in scorers if s.name in MEASURES}
 
 
-RUN_FILES = ("results.jsonl", "summary.json", "report.html")
+RUN_FILES = ("results.jsonl", "summary.json", "report.html", "config.yaml")
 
 
 def _check_out_dir(out_dir: Path, config: AuditConfig) -> None:
     """Claim the folder for this audit: refused if it holds another audit or other files (see outdir)."""
-    outdir.claim(out_dir, RUN_FILES, {"run": "audit", "config": scrub(asdict(config))}, "an audit")
+    outdir.claim(out_dir, RUN_FILES, {"run": "audit", "config": identity(config)}, "an audit")
 
 
 def default_out_dir(config: AuditConfig, base: Path) -> Path:
     """`base`, or `base-2`, `base-3`, ...: the first folder that is new or holds this same audit."""
-    return outdir.first_free(base, RUN_FILES, {"run": "audit", "config": scrub(asdict(config))})
+    return outdir.first_free(base, RUN_FILES, {"run": "audit", "config": identity(config)})
 
 
-def write_run(out_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:
-    """Write results.jsonl, summary.json and report.html (each atomically)."""
+def write_run(out_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any],
+              config: AuditConfig | None = None) -> None:
+    """Write results.jsonl, summary.json, report.html and (given the config) config.yaml, each atomically."""
+    if config is not None:
+        with jsonl.atomic_writer(out_dir / "config.yaml") as handle:
+            handle.write(dump(config))
     with jsonl.atomic_writer(out_dir / "results.jsonl") as handle:
         handle.writelines(jsonl.dumps(row) + "\n" for row in rows)
     with jsonl.atomic_writer(out_dir / "summary.json") as handle:

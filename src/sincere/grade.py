@@ -9,16 +9,19 @@ every line with a `scores` field.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sincere import common_settings as common
 from sincere import jsonl
 from sincere.errors import SincereError
 from sincere.scoring.base import Scorer
 from sincere.scoring.validate import agreement, compared_label, normalise_labels, sample_of
+from sincere.settings import ConfigError, at_least, check_fields, setting
 
 
 @dataclass
@@ -155,3 +158,63 @@ def default_scorers(judge: str | None = None, warmth: str | None = "tone", warmt
 
     return factory.build(f"judge:{judge}" if judge else "default", warmth=warmth, warmth_frames=warmth_frames,
                          calibrate=True)
+
+
+@dataclass
+class GradeConfig:
+    """`sincere grade`: the flags of the command and the keys of its `--config` YAML."""
+
+    file: str | None = setting(None, "JSONL: question, correct, incorrect, response [, user_belief, user_doubt, "
+                               "domain, label, label_endorse, label_warmth]; - reads stdin.", flags=("FILE",))
+    out: str | None = setting(None, "Where to write graded lines (default: FILE.graded.jsonl).",
+                              flags=("--out", "-o"))
+    judge: str | None = setting(None, "Grade correctness with this model as judge (any model spec).")
+    warmth: str | None = common.warmth()
+    warmth_frames: int = common.warmth_frames()
+    components: bool = setting(False, "Also report each component grader (lexical, semantic, combined) on "
+                               "labelled lines, by dev/held-out half.")
+    batch_size: int = setting(256, "Lines graded together.", check=at_least(1))
+    summary: str | None = setting(None, "Also write the summary (counts, rates, coverage, warmth with CI, "
+                                  "agreement) as JSON here.")
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if not self.file:
+            raise ConfigError("give the FILE of replies to grade (or file: in the --config YAML)")
+
+    def output(self) -> Path:
+        """Where the graded lines go; a stream (stdin, a pipe) needs --out."""
+        if self.out:
+            return Path(self.out)
+        if jsonl.input_kind(Path(str(self.file))) == "stream":
+            raise SincereError(f"reading {self.file} as a stream: give --out for the graded lines")
+        source = Path(str(self.file))
+        return source.with_name(source.stem + ".graded.jsonl")
+
+
+def run(config: GradeConfig) -> GradeResult:
+    """Grade the config's file into its output (with a progress bar), and write the summary file if asked."""
+    from sincere import progress
+
+    source, output = Path(str(config.file)), config.output()
+    jsonl.refuse_inputs(output, (source,))
+    if config.summary:
+        jsonl.refuse_inputs(Path(config.summary), (source, output))
+    scorers = default_scorers(config.judge, config.warmth, config.warmth_frames)
+    total = None if jsonl.input_kind(source) == "stream" else _count_lines(source)
+    with progress.task("grading", total) as advance:
+        result = grade_file(source, output, scorers, batch_size=config.batch_size, progress=advance)
+    if config.summary:
+        with jsonl.atomic_writer(config.summary) as handle:
+            json.dump({**result.summary(), "agreement": result.agreement() if result.labels else None}, handle,
+                      indent=1)
+    return result
+
+
+def _count_lines(path: Path) -> int | None:
+    """Non-blank lines of the file (the progress total), or None where it cannot be read (grading says why)."""
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    except OSError:
+        return None

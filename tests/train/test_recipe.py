@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sincere.train.recipe import RECIPES, GRPORecipe, RecipeError, SFTRecipe, settable
+from sincere.settings import settable
+from sincere.train.recipe import RECIPES, GRPORecipe, RecipeError, SFTRecipe
 from sincere.train.recipe_io import dump, load, read_source, shipped
 
 

@@ -15,7 +15,8 @@ from sincere.errors import SincereError
 from sincere.train.recipe import RecipeError
 from sincere.train.recipe_io import load
 from sincere.train.run import train
-from sincere.train.steering import RunVectors, TrainSteer
+from sincere.train.steering import RunVectors
+from sincere.vectors.spec import SteerSpec
 from sincere.vectors.layers import decoder_layers
 from sincere.vectors.store import TraitVectors
 from tests.train.conftest import scripted
@@ -61,7 +62,7 @@ def sft(tiny: dict, **more: Any) -> Any:
     ("syc.safetensors:1:ablate", (1,), 0.0, "ablate"),
 ])
 def test_steer_spec_forms(text: str, layers: Any, coef: float, mode: str) -> None:
-    spec = TrainSteer.parse(text)
+    spec = SteerSpec.parse(text)
     assert (spec.path.name, spec.layers, spec.coef, spec.mode) == ("syc.safetensors", layers, coef, mode)
 
 

@@ -77,24 +77,24 @@ def test_steering_checks_its_arguments(tiny) -> None:
 @pytest.mark.parametrize(
     ("text", "layer", "coef", "mode"),
     [
-        ("syc.safetensors:3:2.5", 3, 2.5, "add"),
+        ("syc.safetensors:3:2.5", (3,), 2.5, "add"),
         ("syc.safetensors:best:-4", None, -4.0, "add"),
-        ("runs/v.safetensors:0:ablate", 0, 0.0, "ablate"),
-        ("C:/v/syc.safetensors:12:1e1", 12, 10.0, "add"),
+        ("runs/v.safetensors:0:ablate", (0,), 0.0, "ablate"),
+        ("C:/v/syc.safetensors:12:1e1", (12,), 10.0, "add"),
+        ("syc.safetensors", None, 4.0, "add"),
+        ("syc.safetensors:3", (3,), 4.0, "add"),
     ],
 )
-def test_steer_spec_parses(text: str, layer: int | None, coef: float, mode: str) -> None:
+def test_steer_spec_parses(text: str, layer: tuple[int, ...] | None, coef: float, mode: str) -> None:
     spec = SteerSpec.parse(text)
-    assert (spec.layer, spec.coef, spec.mode) == (layer, coef, mode)
+    assert (spec.layers, spec.coef, spec.mode) == (layer, coef, mode)
     assert spec.path.name.endswith(".safetensors")
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("syc.safetensors", "FILE:LAYER:COEF"),
-        ("syc.safetensors:3", "FILE:LAYER:COEF"),
-        (":3:1", "FILE:LAYER:COEF"),
+        (":3:1", "FILE\\[:LAYER\\[:COEF\\]\\]"),
         ("syc:x:1", "LAYER must be an integer"),
         ("syc:-1:1", "LAYER must be >= 0"),
         ("syc:1:strong", "COEF must be a number"),

@@ -10,56 +10,22 @@ import typer
 from rich import box
 from rich.table import Table
 
-from sincere.cli import options
+from sincere import audit as audit_mod
+from sincere.cli import fields
 from sincere.cli.app import app, err, out
+from sincere.settings import load
 
 
-@app.command()
-def audit(
-    model: str = options.model(),
-    suite: str = typer.Option("quick", "--suite", "-s", help="quick, builtin, trivia, misconceptions, medical, "
-                              "disinformation, truthfulqa:PATH, jsonl:PATH, csv:PATH, hf:NAME[:CONFIG][:SPLIT]; "
-                              "comma-separated to combine."),
-    conditions: str = typer.Option("quick", "--conditions", "-c", help="Preset (quick, emotions, study, full) or "
-                                   "a list such as unmodified,sad+incorrect,unmodified+pushback."),
-    limit: int = typer.Option(None, "--limit", "-n", help="Audit a seeded sample of N items."),
-    judge: str = typer.Option(None, "--judge", help="Grade correctness with this model as judge (any model spec)."),
-    system: str = typer.Option(None, "--system", help="System prompt for every condition: warm, cold, or text."),
-    statements: Path = typer.Option(None, "--statements", help="YAML with extra contexts/system prompts."),
-    columns: str = typer.Option(None, "--columns", help="Column map for JSONL/CSV/HF suites, e.g. question=q."),
-    warmth: str = options.warmth(),
-    warmth_frames: int = options.WARMTH_FRAMES,
-    vectors: Path = typer.Option(None, "--vectors", help="Trait vectors (sincere vectors extract): add "
-                                 "each response's projection and how well it predicts the graded behaviour."),
-    steer: str = typer.Option(None, "--steer", help="Steer generation along a direction: FILE:LAYER:COEF."),
-    out_dir: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<model>-<suite>-<seed>, or "
-                                 "the first of -2, -3, ... that is new or holds this same audit)."),
-    max_new_tokens: int = options.max_new_tokens(128),
-    temperature: float = options.TEMPERATURE,
-    seed: int = options.SEED,
-    batch_size: int = options.BATCH_SIZE,
-    dtype: str = options.DTYPE,
-    no_cache: bool = options.NO_CACHE,
-) -> None:
+def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Audit a model: accuracy and sycophancy under interpersonal contexts and user beliefs."""
-    from sincere import audit as audit_mod
-    from sincere.engines import load_engine
+    from sincere.vectors import audit_extensions
 
-    config = audit_mod.AuditConfig(
-        model=model, suite=suite, conditions=conditions, limit=limit, seed=seed,
-        max_new_tokens=max_new_tokens, temperature=temperature, system=system, columns=columns,
-        statements=str(statements) if statements else None, judge=judge,
-        warmth=warmth, warmth_frames=warmth_frames,
-        vectors=str(vectors) if vectors else None, steer=steer, dtype=dtype,
-    )
-    if steer:
-        from sincere.vectors.spec import SteerSpec
-
-        SteerSpec.parse(steer)
-    the_plan = audit_mod.plan(config)  # fail fast on a bad suite or condition, before loading a model
-    out_dir = out_dir or audit_mod.default_out_dir(config, Path("runs") / _slug(f"{model}-{suite}-{seed}"))
-    summary = audit_mod.run(config, out_dir, the_plan=the_plan, engine_factory=lambda: load_engine(
-        model, cache=not no_cache, batch_size=batch_size, dtype=dtype))
+    config = load(audit_mod.AuditConfig, extra["config"], given, flags=True)
+    extensions = audit_extensions(config)  # a bad --steer or --vectors fails before any work
+    the_plan = audit_mod.plan(config)  # so does a bad suite or condition, before loading a model
+    out_dir = Path(config.out) if config.out else audit_mod.default_out_dir(
+        config, Path("runs") / _slug(f"{config.model}-{config.suite}-{config.seed}"))
+    summary = audit_mod.run(config, out_dir, the_plan=the_plan, extensions=extensions)
     print_summary(summary)
     if summary["statistics"].get("judge_agreement"):
         from sincere.cli.grade import print_agreement
@@ -69,7 +35,11 @@ def audit(
         from sincere.cli.vectors import print_check
 
         print_check(summary["statistics"]["projection"])
-    out.print(f"\nResults in {out_dir}/ (results.jsonl, summary.json, report.html)")
+    out.print(f"\nResults in {out_dir}/ (results.jsonl, summary.json, report.html, config.yaml)")
+
+
+fields.command(app, "audit", audit_mod.AuditConfig, run_audit, extras=[fields.config_option()],
+               doc=run_audit.__doc__)
 
 
 def _slug(text: str) -> str:

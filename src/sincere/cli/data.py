@@ -14,8 +14,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from sincere.cli import options
+from sincere.cli import fields, options
 from sincere.cli.app import app, err, out
+from sincere.data import augment as aug
 
 data_app = typer.Typer(help="Training data: audit, rebalance, rewrite (warm/cold), augment, convert.",
                        no_args_is_help=True)
@@ -218,46 +219,23 @@ def rewrite(
     _finish(summary["malformed"], str(summary_path(output)))
 
 
-@data_app.command("augment")
-def augment(
-    output: Path = typer.Option(..., "--out", "-o", help="The augmented JSONL."),
-    suite: str = typer.Option("builtin", "--suite", "-s", help="Items: builtin, trivia, misconceptions, medical, "
-                              "disinformation, jsonl:PATH, csv:PATH, hf:NAME (comma-separated to combine)."),
-    fmt: str = typer.Option("sft", "--format", help="sft (messages) or preference (prompt/chosen/rejected)."),
-    conditions: str = typer.Option("study", "--conditions", "-c", help="Preset (quick, emotions, study, full) "
-                                   "or a list such as sad+incorrect,unmodified+pushback."),
-    split: str = typer.Option("train", "--split", help="Built-in items to use: train (default) or all."),
-    per_item: int = typer.Option(None, "--per-item", min=1, help="A seeded sample of N conditions per item."),
-    synthetic: int = typer.Option(1, "--synthetic", min=0, help="Wei et al.-style synthetic claims per item."),
-    statements: Path = typer.Option(None, "--statements", help="YAML with extra context statements."),
-    columns: str = typer.Option(None, "--columns", help="Column map for JSONL/CSV/HF items, e.g. question=q."),
-    exclude_audit: list[Path] = typer.Option(None, "--exclude-audit", help="An audit run whose items must not "
-                                             "appear (repeatable)."),
-    allow_overlap: bool = typer.Option(False, "--allow-overlap", help="Keep items an evaluation uses (warns)."),
-    seed: int = options.SEED,
-) -> None:
+def run_augment(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Adversarial training examples (contexts, false beliefs, pushback, synthetic claims) from train items."""
-    from sincere import conditions as cond
-    from sincere import items as items_mod
-    from sincere.data import augment as aug
-    from sincere.data import overlap
-    from sincere.errors import SincereError
+    from sincere.settings import load
 
-    if fmt not in ("sft", "preference") or split not in ("train", "all"):
-        raise SincereError("--format must be sft or preference, and --split train or all")
-    chosen = items_mod.load(suite, columns, split)  # type: ignore[arg-type]
-    found = overlap.guard(chosen, exclude_audit or (), allow_overlap)
-    if found:
-        _tell(f"WARNING: {len(found)} of {len(chosen)} items are also used for evaluation (kept because of "
+    config = load(aug.AugmentConfig, extra["config"], given, flags=True)
+    made, result = aug.run(config)
+    if made.overlap:
+        _tell(f"WARNING: {len(made.overlap)} items are also used for evaluation (kept because of "
               "--allow-overlap); evaluations on them are contaminated.", "bold red")
-    said = cond.Statements.load(statements)
-    built = aug.build(chosen, cond.parse(conditions, said), said, seed, per_item, synthetic)
-    inputs = [Path(part.split(":", 1)[-1]) for part in suite.split(",")]
-    result = aug.write(output, built, fmt, protect=tuple(p for p in inputs if p.is_file()))  # type: ignore[arg-type]
     check = result["self_check"]
-    _say(f"wrote {result['written']} {fmt} examples from {len(chosen)} items to {output}; self-check: "
-              f"{check['chosen_not_graded_correct']['count']} chosen replies not graded correct, "
-              f"{check['rejected_graded_correct']['count']} rejected replies graded correct")
+    _say(f"wrote {result['written']} {config.format} examples from {len(made.items)} items to {config.out}; "
+         f"self-check: {check['chosen_not_graded_correct']['count']} chosen replies not graded correct, "
+         f"{check['rejected_graded_correct']['count']} rejected replies graded correct")
+
+
+fields.command(data_app, "augment", aug.AugmentConfig, run_augment, extras=[fields.config_option()],
+               doc=run_augment.__doc__)
 
 
 @data_app.command("convert")

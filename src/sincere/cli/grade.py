@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import typer
 from rich.table import Table
 
-from sincere.cli import options
+from sincere import grade as grade_mod
+from sincere.cli import fields
 from sincere.cli.app import app, err, out
 
 
-@app.command()
-def grade(
-    file: Path = typer.Argument(..., help="JSONL: question, correct, incorrect, response [, user_belief, "
-                                "user_doubt, domain, label, label_endorse]."),
-    output: Path = typer.Option(None, "--out", "-o", help="Where to write graded lines (default: FILE.graded.jsonl)."),
-    judge: str = typer.Option(None, "--judge", help="Grade correctness with this model as judge."),
-    warmth: str = options.warmth(),
-    warmth_frames: int = options.WARMTH_FRAMES,
-    components: bool = typer.Option(False, "--components", help="Also report each component grader "
-                                    "(lexical, semantic, combined) on labelled lines, by dev/held-out half."),
-    batch_size: int = typer.Option(256, "--batch-size", min=1),
-    summary: Path = typer.Option(None, "--summary", help="Also write the summary (counts, rates, coverage, warmth "
-                                 "with CI, agreement) as JSON here."),
-) -> None:
+def run_grade(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Grade each line for correctness, refusal and sycophancy; print agreement with any labels."""
-    from sincere import jsonl, progress
     from sincere.errors import SincereError
-    from sincere.grade import default_scorers, grade_file
+    from sincere.settings import load
 
-    streamed = jsonl.input_kind(file) == "stream"
-    if streamed and output is None:
-        raise SincereError(f"reading {file} as a stream: give --out for the graded lines")
-    output = output or file.with_name(file.stem + ".graded.jsonl")
-    jsonl.refuse_inputs(output, (file,))
-    scorers = default_scorers(judge, warmth, warmth_frames)
-    with progress.task("grading", None if streamed else _count_lines(file)) as advance:
-        result = grade_file(file, output, scorers, batch_size=batch_size, progress=advance)
-    out.print(f"graded {result.graded} lines -> {output}")
+    config = load(grade_mod.GradeConfig, extra["config"], given, flags=True)
+    result = grade_mod.run(config)
+    out.print(f"graded {result.graded} lines -> {config.output()}")
     print_summary(result.summary())
     if result.labels:
         print_agreement("Agreement with the labels", result.agreement())
@@ -50,34 +29,21 @@ def grade(
         from sincere.scoring.validate import judge_agreement
 
         print_agreement("The offline graders against the judge, by domain", judge_agreement(result.versus_judge))
-    if components:
+    if config.components:
         from sincere.scoring.validate import validate
 
-        report = validate(file)
+        report = validate(Path(str(config.file)))
         for kind in ("correctness", "sycophancy"):
             rows = {f"{name} ({half})": figures[half] for name, figures in report[kind].items()
                     for half in ("all", "dev", "heldout")}
             print_agreement(f"{kind}: component graders", rows)
-    if summary is not None:
-        jsonl.refuse_inputs(summary, (file, output))
-        with jsonl.atomic_writer(summary) as handle:
-            json.dump({**result.summary(), "agreement": result.agreement() if result.labels else None}, handle,
-                      indent=1)
-        err.print(f"wrote {summary}")
+    if config.summary:
+        err.print(f"wrote {config.summary}")
     if result.bad_lines:
         for line in result.bad_lines[:20]:
             err.print(line, markup=False, highlight=False, soft_wrap=True)
         raise SincereError(f"{len(result.bad_lines)} malformed lines were skipped (listed above); "
-                           f"{output} holds only the {result.graded} good ones")
-
-
-def _count_lines(path: Path) -> int | None:
-    """Non-blank lines of the file (the progress total), or None where it cannot be read (grading says why)."""
-    try:
-        with path.open("rb") as handle:
-            return sum(1 for line in handle if line.strip())
-    except OSError:
-        return None
+                           f"{config.output()} holds only the {result.graded} good ones")
 
 
 def print_agreement(title: str, rows: dict[str, dict[str, Any]]) -> None:
@@ -123,3 +89,6 @@ def print_summary(summary: dict[str, Any]) -> None:
                       f"{stat['n']} lines")
 
 
+
+
+fields.command(app, "grade", grade_mod.GradeConfig, run_grade, extras=[fields.config_option()], doc=run_grade.__doc__)

@@ -7,18 +7,15 @@ the recipe's value. Heavy imports (torch, TRL) happen inside the commands.
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
-import types
-import typing
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
 
+from sincere.cli import fields
 from sincere.cli.app import app, err, out
-from sincere.train.recipe import RECIPES, Recipe, settable
+from sincere.train.recipe import RECIPES
 
 train_app = typer.Typer(help="Train warm and right: SFT, DPO or GRPO recipes, with scorer rewards, an accuracy "
                         "floor and a live mini-audit monitor.", no_args_is_help=True)
@@ -28,60 +25,11 @@ RECIPE_HELP = "A shipped recipe (warm-sft, balanced, balanced-dpo, balanced-grpo
 OUT_HELP = "Run folder (new or empty; default: runs/train-<recipe or trainer>)."
 
 
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _option(f: dataclasses.Field[Any], hint: Any) -> inspect.Parameter:
-    """The CLI parameter of one recipe field (default None: 'not given', the recipe decides)."""
-    help_text = f"{f.metadata['help']} [recipe default: {_shown(f)}]"
-    inner = _inner(hint)
-    names = [_flag(f.name)]
-    annotation: Any = Optional[str]  # noqa: UP045 (typer reads annotations at runtime)
-    metavar = {int: "INT", float: "NUMBER", str: "TEXT"}.get(inner, "NAME=W,...")
-    if inner is bool:
-        names, annotation, metavar = [f"{_flag(f.name)}/--no-{_flag(f.name)[2:]}"], Optional[bool], None  # noqa: UP045
-    elif typing.get_origin(inner) is Literal:
-        annotation, metavar = Optional[inner], None  # noqa: UP045
-    info = typer.Option(None, *names, help=help_text, metavar=metavar)
-    return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation)
-
-
-def _inner(hint: Any) -> Any:
-    """X for `X | None`, else the hint."""
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        return next(a for a in typing.get_args(hint) if a is not type(None))
-    return hint
-
-
-def _shown(f: dataclasses.Field[Any]) -> str:
-    value = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default  # type: ignore[misc]
-    if isinstance(value, dict):
-        return ",".join(f"{k}={v:g}" for k, v in value.items())
-    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-
-
 def _register_trainer(kind: str) -> None:
-    cls = RECIPES[kind]
-    hints = typing.get_type_hints(cls)
-    fields = settable(cls)
-    parameters = [
-        inspect.Parameter("recipe", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str],  # noqa: UP045
-                          default=typer.Option(None, "--recipe", "-r", help=RECIPE_HELP)),
-        inspect.Parameter("out_dir", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Path],  # noqa: UP045
-                          default=typer.Option(None, "--out", "-o", help=OUT_HELP)),
-        *(_option(f, hints[f.name]) for f in fields),
-    ]
-
-    def command(**kwargs: Any) -> None:
-        overrides = {f.name: kwargs[f.name] for f in fields if kwargs.get(f.name) is not None}
-        run_trainer(kind, kwargs["recipe"], kwargs["out_dir"], overrides)
-
-    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    command.__annotations__ = {p.name: p.annotation for p in parameters}
-    command.__doc__ = (cls.__doc__ or "").splitlines()[0]
-    command.__name__ = kind
-    train_app.command(kind)(command)
+    extras = [fields.extra("recipe", Optional[str], typer.Option(None, "--recipe", "-r", help=RECIPE_HELP)),  # noqa: UP045
+              fields.extra("out_dir", Optional[Path], typer.Option(None, "--out", "-o", help=OUT_HELP))]  # noqa: UP045
+    fields.command(train_app, kind, RECIPES[kind], lambda given, extra: run_trainer(
+        kind, extra["recipe"], extra["out_dir"], given), extras=extras, default_label="recipe default")
 
 
 def run_trainer(kind: str, ref: str | None, out_dir: Path | None, overrides: dict[str, Any]) -> None:
@@ -89,7 +37,7 @@ def run_trainer(kind: str, ref: str | None, out_dir: Path | None, overrides: dic
     from sincere.train.recipe_io import load
     from sincere.train.run import train
 
-    recipe = load(kind, ref, overrides)
+    recipe = load(kind, ref, overrides, flags=True)
     name = Path(ref).stem if ref else kind
     out_dir = out_dir or Path("runs") / f"train-{name}"
     err.print(f"training {kind} ({name}) on {recipe.model} into {out_dir}", highlight=False)
@@ -166,7 +114,3 @@ def sweep(
                       "*" if row["front"] else "")
     out.print(table)
     out.print(f"Plot and table in {out_dir}/ (front.png, front.svg, front.csv, sweep.json)", highlight=False)
-
-
-def _recipe_fields(cls: type[Recipe]) -> list[str]:  # used by tests to check the one-to-one mapping
-    return [f.name for f in settable(cls)]

@@ -5,19 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from sincere.cli import options
+from sincere.cli import fields, options
 from sincere.cli.app import app, err, out
-from sincere.errors import SincereError
 from sincere.models import public, scrub
-
-if TYPE_CHECKING:
-    from sincere.engines import GenParams
-    from sincere.vectors.onpolicy import Graded
+from sincere.vectors.pipeline import ExtractConfig, extract_file, local_engine
 
 vectors_app = typer.Typer(help="Trait directions in a model's activations: extract, check, screen data.",
                           no_args_is_help=True)
@@ -26,84 +22,20 @@ app.add_typer(vectors_app, name="vectors")
 VECTORS = typer.Argument(..., help="A vectors file written by `sincere vectors extract`.")
 
 
-def _engine(model: str, dtype: str = "auto", batch_size: int | None = None) -> Any:
-    from sincere.engines import load_engine
-    from sincere.vectors.monitor import local_model
-
-    engine = load_engine(model, batch_size=batch_size, dtype=dtype)
-    local_model(engine)  # fail early for a server engine
-    return engine
-
-
-@vectors_app.command()
-def extract(
-    model: str = options.model(),
-    trait: str = typer.Option("sycophancy", "--trait", "-t", help="sycophancy or warmth."),
-    out_file: Path = typer.Option(..., "--out", "-o", help="Vectors file to write (.safetensors; .json beside it)."),
-    suite: str = typer.Option("builtin", "--suite", "-s", help="Items whose TRAINING split builds the pairs."),
-    limit: int = typer.Option(None, "--limit", "-n", min=4, help="Use a seeded sample of N items."),
-    holdout: float = typer.Option(0.25, "--holdout", min=0.05, max=0.9,
-                                  help="Share of items held out to pick the layer."),
-    on_policy: int = typer.Option(0, "--on-policy", min=0, help="Sycophancy: generate and grade the model's own "
-                                  "replies to N of the prompts, and pick the layer (and data) by cross-validated "
-                                  "AUROC on them instead of by template separation."),
-    per_item: int = typer.Option(1, "--per-item", min=1, help="Contrastive prompts per item, each under another "
-                                 "interpersonal context (more prompts and own replies from the same items)."),
-    samples: int = typer.Option(1, "--samples", min=1, help="With --on-policy: replies per prompt, the first "
-                                "greedy and the others sampled (one prompt can then show both behaviours)."),
-    temperature: float = options.temperature(0.7, "Temperature of the sampled replies."),
-    max_new_tokens: int = options.max_new_tokens(64, "Length of the model's own replies."),
-    seed: int = options.SEED,
-    dtype: str = options.DTYPE,
-) -> None:
+def run_extract(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Build a trait direction per layer from contrastive replies; pick the layer on held-out items."""
-    import random
+    from sincere.settings import load
 
-    from sincere import items as items_mod
-    from sincere.engines import GenParams
-    from sincere.vectors import contrast
-    from sincere.vectors.extract import extract as run_extract
-
-    if trait not in contrast.TRAITS:
-        raise SincereError(f"unknown trait {trait!r}; choose from {', '.join(contrast.TRAITS)}")
-    if on_policy and trait != "sycophancy":
-        raise SincereError("--on-policy grades replies with the sycophancy scorer; use it with --trait sycophancy")
-    if samples > 1 and not on_policy:
-        raise SincereError("--samples sets how many own replies --on-policy generates per prompt; add --on-policy N")
-    chosen = items_mod.load(suite, split="train")
-    if limit is not None and limit < len(chosen):
-        chosen = sorted(random.Random(seed).sample(chosen, limit), key=lambda i: i.id)
-    pairs = contrast.pairs(trait, chosen, seed=seed, per_item=per_item)
-    engine = _engine(model, dtype)
-    provenance = {"model": public(model), "fingerprint": engine.fingerprint, "suite": suite, "split": "train",
-                  "per_item": per_item, **({"samples": samples, "temperature": temperature} if samples > 1 else {}),
-                  "dtype": str(engine.model.dtype).removeprefix("torch.")}
-    own = None
-    if on_policy:
-        params = GenParams(max_new_tokens, seed=seed)
-        own = _own_replies(engine, pairs, chosen, on_policy, params, samples, temperature)
-    vectors = run_extract(engine.model, engine.tokenizer, pairs, trait=trait, holdout=holdout, seed=seed,
-                          provenance=provenance, own=own)
-    path = vectors.save(out_file)
+    vectors, path = extract_file(load(ExtractConfig, extra["config"], given, flags=True))
     print_layers(vectors.meta["layers"], vectors.layer, vectors.meta["selection"])
     window = "all reply tokens" if vectors.window is None else f"the first {vectors.window} reply tokens"
-    out.print(f"{trait}: layer {vectors.layer} chosen by {vectors.meta['selection']['by']} "
+    out.print(f"{vectors.trait}: layer {vectors.layer} chosen by {vectors.meta['selection']['by']} "
               f"(source: {vectors.meta['selection']['source']}; projections average {window}); "
               f"wrote {path} and {path.with_suffix('.json')}")
 
 
-def _own_replies(engine: Any, pairs: list, chosen: list, n: int, params: GenParams, samples: int,
-                 temperature: float) -> list[Graded]:
-    """The model's graded replies (`samples` per prompt) to the prompts of a seeded sample of n items."""
-    import random
-    from dataclasses import replace
-
-    from sincere.vectors.onpolicy import graded_replies
-
-    sample = {i.id for i in random.Random(params.seed).sample(chosen, min(n, len(chosen)))}
-    picked = [k for k, p in enumerate(pairs) if p.item_id in sample]
-    graded = graded_replies(engine, [pairs[k] for k in picked], params, samples, temperature)
-    return [replace(g, pair=picked[g.pair]) for g in graded]
+fields.command(vectors_app, "extract", ExtractConfig, run_extract, extras=[fields.config_option()],
+               doc=run_extract.__doc__)
 
 
 def print_layers(layers: list[dict[str, Any]], chosen: int, selection: dict[str, Any] | None = None) -> None:
@@ -161,7 +93,7 @@ def check(
     vectors = load(vectors_file)
     model = model or vectors.meta.get("model") or "smollm2-135m"
     config = CheckConfig(suite, conditions, limit, seed, max_new_tokens, layer=layer)
-    rows, statistics = run_check(_engine(model, batch_size=batch_size), vectors, config, model)
+    rows, statistics = run_check(local_engine(model, batch_size=batch_size), vectors, config, model)
     print_check(statistics)
     if out_dir:
         with jsonl.atomic_writer(out_dir / "results.jsonl") as handle:
@@ -209,7 +141,7 @@ def screen(
     vectors = load(vectors_file)
     problems = sources.Problems()
     examples = list(islice(sources.examples(data, problems), limit))
-    engine = _engine(model or vectors.meta.get("model") or "smollm2-135m")
+    engine = local_engine(model or vectors.meta.get("model") or "smollm2-135m")
     rows = screen_engine(engine, [list(e.messages) for e in examples], vectors, share=share,
                          params=GenParams(max_new_tokens=max_new_tokens))
     summary = summarise(rows)

@@ -28,9 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sincere import common_settings as common
 from sincere.conditions import Condition, Sample, Statements
 from sincere.items import Item
+from sincere.sampling import seeded_sample
 from sincere.scoring.text import Reference
+from sincere.settings import at_least, check_fields, setting
 
 Format = Literal["sft", "preference"]
 ACKNOWLEDGE = {
@@ -168,10 +171,7 @@ def build(items: list[Item], conditions: list[Condition], statements: Statements
           per_item: int | None = None, synthetic_per_item: int = 1) -> Iterator[Built]:
     """Every augmented example: each item under its (seeded sample of) conditions, plus synthetic claims."""
     for item in items:
-        chosen = conditions
-        if per_item is not None and per_item < len(conditions):
-            chosen = random.Random(f"{seed}:conditions:{item.id}").sample(conditions, per_item)
-        for condition in chosen:
+        for condition in seeded_sample(conditions, per_item, f"{seed}:conditions:{item.id}"):
             yield from_condition(item, condition, statements, seed)
         for copy in range(synthetic_per_item):
             yield synthetic(item, seed + copy) if copy == 0 else _renamed(synthetic(item, seed + copy), copy)
@@ -221,3 +221,64 @@ def write(out: Path, built: Iterator[Built], fmt: Format, protect: tuple[Path, .
         for key, ids in self_check(batch).items() if batch else ():
             problems[key] += ids
     return {"written": written, "self_check": {k: {"count": len(v), "ids": v[:50]} for k, v in problems.items()}}
+
+
+@dataclass
+class AugmentConfig:
+    """`sincere data augment` (and a recipe's augment_* keys): which items, which conditions, how many."""
+
+    out: str | None = setting(None, "The augmented JSONL.", flags=("--out", "-o"))
+    suite: str = setting("builtin", "Items: builtin, trivia, misconceptions, medical, disinformation, jsonl:PATH, "
+                         "csv:PATH, hf:NAME (comma-separated to combine).", flags=("--suite", "-s"))
+    format: Format = setting("sft", "sft (messages) or preference (prompt/chosen/rejected).")
+    conditions: str = setting("study", common.CONDITIONS_HELP, flags=("--conditions", "-c"))
+    split: Literal["train", "all"] = setting("train", "Built-in items to use: train or all.")
+    limit: int | None = common.limit("Augment a seeded sample of N items ('none': every item).")
+    per_item: int | None = setting(None, "A seeded sample of N conditions per item ('none': every condition).",
+                                   check=at_least(1))
+    synthetic: int = setting(1, "Wei et al.-style synthetic claims per item.", check=at_least(0))
+    statements: str | None = setting(None, "YAML with extra context statements.")
+    columns: str | None = setting(None, "Column map for JSONL/CSV/HF items, e.g. question=q.")
+    exclude_audit: list[str] = setting([], "An audit run whose items must not appear (repeatable).")
+    allow_overlap: bool = setting(False, "Keep items an evaluation uses (warns).")
+    seed: int = common.seed()
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass
+class Augmented:
+    """The items chosen, those an evaluation also uses (kept only with allow_overlap), and the examples."""
+
+    items: list[Item]
+    overlap: list[Any]
+    examples: Iterator[Built]
+
+
+def augmented(config: AugmentConfig) -> Augmented:
+    """The config's items (overlap-guarded, then sampled) and their examples, built lazily."""
+    from sincere import conditions as cond
+    from sincere import items as items_mod
+    from sincere.data import overlap
+
+    chosen = items_mod.load(config.suite, config.columns, config.split)
+    found = overlap.guard(chosen, config.exclude_audit, config.allow_overlap)
+    chosen = seeded_sample(chosen, config.limit, config.seed)
+    said = cond.Statements.load(config.statements)
+    examples = build(chosen, cond.parse(config.conditions, said), said, config.seed, config.per_item,
+                     config.synthetic)
+    return Augmented(chosen, found, examples)
+
+
+def run(config: AugmentConfig) -> tuple[Augmented, dict[str, Any]]:
+    """Write the config's examples to its `out` (never over an input file); (what was built, counts and
+    the self-check)."""
+    from sincere.errors import SincereError
+
+    if not config.out:
+        raise SincereError("give --out, the augmented JSONL to write")
+    made = augmented(config)
+    inputs = [Path(part.split(":", 1)[-1]) for part in config.suite.split(",")]
+    result = write(Path(config.out), made.examples, config.format, protect=tuple(p for p in inputs if p.is_file()))
+    return made, result

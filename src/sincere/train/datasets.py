@@ -13,7 +13,6 @@ evaluation uses.
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from sincere.conditions import Sample
 from sincere.errors import SincereError
 from sincere.items import Item
+from sincere.sampling import seeded_sample
 from sincere.train.recipe import Recipe
 
 logger = logging.getLogger(__name__)
@@ -54,10 +54,7 @@ def _examples(recipe: Recipe) -> list[Any]:
         first = problems.listed[0]
         raise SincereError(f"{recipe.data}: {problems.count} malformed record(s), first {first['source']}: "
                            f"{first['reason']}; fix or drop them (sincere data audit lists them all)")
-    if recipe.data_limit is not None and recipe.data_limit < len(examples):
-        keep = sorted(random.Random(recipe.seed).sample(range(len(examples)), recipe.data_limit))
-        examples = [examples[i] for i in keep]
-    return examples
+    return seeded_sample(examples, recipe.data_limit, recipe.seed)
 
 
 def _restyled(recipe: Recipe, examples: list[Any]) -> list[tuple[Any, Any]]:
@@ -70,30 +67,16 @@ def _restyled(recipe: Recipe, examples: list[Any]) -> list[tuple[Any, Any]]:
     return [(new, old) for (new, _), old in zip(rewriter.run(examples), examples, strict=True)]
 
 
-def _train_items(recipe: Recipe) -> list[Item]:
-    """Training-split items of --augment-suite (seeded sample), refused if an evaluation uses them."""
-    from sincere import items as items_mod
-    from sincere.data import overlap
-
-    chosen = items_mod.load(str(recipe.augment_suite), None, "train")
-    overlap.guard(chosen)
-    if recipe.augment_limit is not None and recipe.augment_limit < len(chosen):
-        keep = set(random.Random(recipe.seed).sample(range(len(chosen)), recipe.augment_limit))
-        chosen = [item for i, item in enumerate(chosen) if i in keep]
-    return chosen
-
-
 def _augmented(recipe: Recipe) -> Iterator[tuple[Any, Item]]:
-    """(augment.Built, its item) for every augmented example of the recipe."""
-    from sincere import conditions as cond
+    """(augment.Built, its item) for every augmented example of the recipe (training-split items of
+    augment_suite, refused if an evaluation uses them; the pipeline of `sincere data augment`)."""
     from sincere.data import augment
 
-    chosen = _train_items(recipe)
-    by_id = {item.id: item for item in chosen}
-    statements = cond.Statements.load()
-    conditions = cond.parse(recipe.augment_conditions, statements)
-    for built in augment.build(chosen, conditions, statements, recipe.seed, recipe.augment_per_item,
-                               recipe.augment_synthetic):
+    made = augment.augmented(augment.AugmentConfig(
+        suite=str(recipe.augment_suite), conditions=recipe.augment_conditions, limit=recipe.augment_limit,
+        per_item=recipe.augment_per_item, synthetic=recipe.augment_synthetic, seed=recipe.seed))
+    by_id = {item.id: item for item in made.items}
+    for built in made.examples:
         yield built, by_id[built.meta["item_id"]]
 
 

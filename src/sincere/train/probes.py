@@ -14,6 +14,7 @@ from typing import Any
 from sincere import audit
 from sincere.engines.base import Engine
 from sincere.errors import SincereError
+from sincere.sampling import seeded_sample
 from sincere.scoring.base import Scorer
 from sincere.stats import mean_of
 from sincere.train.recipe import Recipe
@@ -54,13 +55,10 @@ def _audited(run: str | None) -> set[str]:
 
 def _choose(items: list[Any], size: int, seed: int, exclude: set[str]) -> list[Any]:
     """A seeded sample of `size` items, leaving out `exclude`; refuses to come back empty."""
-    import random
-
     pool = [item for item in items if item.id not in exclude]
     if not pool:
         raise SincereError("no probe items left after --probe-exclude; choose another --probe-suite")
-    keep = set(random.Random(seed).sample(range(len(pool)), min(size, len(pool))))
-    return [item for i, item in enumerate(pool) if i in keep]
+    return seeded_sample(pool, size, seed)
 
 
 class ProbeSet:

@@ -1,6 +1,6 @@
 """Recipes: one dataclass per trainer whose fields are the YAML keys and the CLI flags.
 
-Each field carries its help text in `field(metadata={"help": ...})`, the one place it is written;
+Each field is a `settings.setting` (its help text written once, in the field's metadata);
 `sincere train sft --help` shows it, and `recipe_io` reads YAML into these classes (unknown keys
 are errors that name the key). Cross-field checks live in `__post_init__` and say how to fix
 the recipe.
@@ -9,24 +9,22 @@ the recipe.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 from sincere.engines.base import MAX_NEW_TOKENS, MAX_SEED
 from sincere.errors import SincereError
+from sincere.settings import ConfigError, setting
 
 Trainer = Literal["sft", "dpo", "grpo"]
 REWARDS = ("correctness", "non_sycophancy", "warmth", "sociot")
 
 
-class RecipeError(SincereError, ValueError):
+class RecipeError(ConfigError):
     """A recipe that cannot run; the message names the field and how to fix it."""
 
 
-def _f(default: Any, help: str, **kwargs: Any) -> Any:  # noqa: A002 (the dataclass convention)
-    if isinstance(default, dict | list):
-        return field(default_factory=lambda: type(default)(default), metadata={"help": help, **kwargs})
-    return field(default=default, metadata={"help": help, **kwargs})
+_f = setting
 
 
 @dataclass
@@ -151,10 +149,10 @@ class Recipe:
         if self.vectors and self.monitor_every == 0:
             raise RecipeError("vectors is projected on by the monitor: set monitor_every (e.g. 10), or drop vectors")
         if self.steer:
-            from sincere.train.steering import TrainSteer
+            from sincere.vectors.spec import SteerSpec
 
             try:
-                TrainSteer.parse(self.steer)
+                SteerSpec.parse(self.steer)
             except SincereError as exc:
                 raise RecipeError(str(exc)) from None
 
@@ -281,8 +279,3 @@ class GRPORecipe(Recipe):
 
 
 RECIPES: dict[str, type[Recipe]] = {"sft": SFTRecipe, "dpo": DPORecipe, "grpo": GRPORecipe}
-
-
-def settable(cls: type[Recipe]) -> list[Any]:
-    """The fields a YAML file or a CLI flag may set, in declaration order (later definitions win)."""
-    return [f for f in fields(cls) if f.init]

@@ -13,71 +13,32 @@
   false-belief probes, `projection/sad+incorrect`) and `projection/prompt_last` (the last prompt
   token: independent of the reply, so it moves only with the weights).
 
-No torch at import: the recipe parses `steer` with `TrainSteer.parse`.
-
->>> TrainSteer.parse("syc.safetensors:10,12:-2").layers
-(10, 12)
->>> TrainSteer.parse("syc.safetensors").coef, TrainSteer.parse("syc.safetensors:best:ablate").mode
-(4.0, 'ablate')
+No torch at import: the recipe parses `steer` with `SteerSpec.parse` (`sincere.vectors.spec`, the
+grammar the audit's `--steer` uses too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sincere.errors import SincereError
 from sincere.stats import mean_of
-from sincere.vectors.spec import Mode, SteerSpec
+from sincere.vectors.spec import SteerSpec
 
 if TYPE_CHECKING:
     from sincere.train.recipe import Recipe
     from sincere.vectors.steer import Steering
     from sincere.vectors.store import TraitVectors
 
-DEFAULT_COEF = 4.0
 Evaluator = Callable[[Any, Any], dict[str, Any]]  # (model, tokenizer) -> metrics, as the monitor's
-
-
-@dataclass(frozen=True)
-class TrainSteer:
-    """A parsed `FILE[:LAYER[:COEF]]`; layers None means the file's chosen layer."""
-
-    path: Path
-    layers: tuple[int, ...] | None
-    coef: float
-    mode: Mode = "add"
-
-    @classmethod
-    def parse(cls, text: str) -> TrainSteer:
-        """Parse `FILE[:LAYER[:COEF]]` (LAYER: integers joined by commas, or best; COEF: a number or ablate)."""
-        parts = [p.strip() for p in text.rsplit(":", 2)]
-        if not all(parts):
-            raise SincereError(f"steer {text!r}: expected FILE[:LAYER[:COEF]], e.g. syc.safetensors:12:4")
-        path, layer_text, coef_text = (parts + ["best", f"{DEFAULT_COEF:g}"][len(parts) - 1:])[:3]
-        try:
-            specs = [SteerSpec.parse(f"{path}:{layer.strip()}:{coef_text}") for layer in layer_text.split(",")]
-        except SincereError as exc:
-            raise SincereError(f"steer {text!r}: {str(exc).split(': ', 1)[-1]}") from None
-        layers = [s.layer for s in specs]
-        if len(layers) > 1 and None in layers:
-            raise SincereError(f"steer {text!r}: LAYER is best or integers joined by commas, not both")
-        chosen = None if layers == [None] else tuple(dict.fromkeys(int(x) for x in layers if x is not None))
-        return cls(specs[0].path, chosen, specs[0].coef, specs[0].mode)
-
-    def label(self, vectors: TraitVectors) -> str:
-        """A short description, e.g. `sycophancy@12:+4` or `sycophancy@10,12:ablate`."""
-        layers = ",".join(map(str, self.layers or (vectors.layer,)))
-        return f"{vectors.trait}@{layers}:" + ("ablate" if self.mode == "ablate" else f"{self.coef:+g}")
 
 
 @dataclass
 class RunVectors:
     """The vectors a recipe uses, read before the run folder is made (a bad file fails fast)."""
 
-    steer: TrainSteer | None = None
+    steer: SteerSpec | None = None
     steer_vectors: TraitVectors | None = None
     monitor: TraitVectors | None = None
     monitor_path: str | None = None
@@ -89,7 +50,7 @@ class RunVectors:
 
         found = cls()
         if recipe.steer:
-            found.steer = TrainSteer.parse(recipe.steer)
+            found.steer = SteerSpec.parse(recipe.steer)
             found.steer_vectors = load(found.steer.path)
             for layer in found.steer.layers or ():
                 found.steer_vectors.check_layer(layer)
@@ -108,9 +69,9 @@ class RunVectors:
         """The (detached) preventative steering of the recipe, or None."""
         if self.steer is None or self.steer_vectors is None:
             return None
-        from sincere.vectors.training import preventative_steering
+        from sincere.vectors.steer import steering_for
 
-        return preventative_steering(model, self.steer_vectors, self.steer.layers, self.steer.coef, self.steer.mode)
+        return steering_for(model, self.steer, self.steer_vectors)
 
     def describe(self) -> dict[str, Any]:
         """The summary's `vectors` entry: what was steered and what the monitor projected on."""

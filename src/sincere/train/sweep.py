@@ -67,7 +67,8 @@ def _audit(model: str, out_dir: Path, spec: AuditSpec, warmth: str | None, seed:
 def sweep(ref: str, settings: Sequence[str], out_dir: Path, overrides: dict[str, Any],
           spec: AuditSpec) -> dict[str, Any]:
     """Train and audit one run per weight setting; write front.csv, front.png/svg and sweep.json."""
-    from sincere.train.recipe_io import coerce, load
+    from sincere.settings import coerce
+    from sincere.train.recipe_io import load
     from sincere.train.run import train
 
     out_dir = Path(out_dir)
@@ -78,7 +79,10 @@ def sweep(ref: str, settings: Sequence[str], out_dir: Path, overrides: dict[str,
     rows = [{"name": "base", "weights": "(untrained)",
              **_audit(base_recipe.model, out_dir / "base" / "audit", spec, warmth, base_recipe.seed)}]
     for setting in settings:
-        weights = coerce("weights", dict[str, float], setting)
+        try:
+            weights = coerce(dict[str, float], setting)
+        except SincereError as exc:
+            raise SincereError(f"--weights {setting!r}: {exc}") from None
         recipe = load("grpo", ref, {**overrides, "weights": weights})
         name = _name(weights)
         train_dir = out_dir / name / "train"

@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "audit_extensions": "in_audit",
     "Activations": "activations",
     "collect": "activations",
     "Pair": "contrast",
@@ -38,7 +39,6 @@ _EXPORTS = {
     "load": "store",
     "ProjectionMonitor": "training",
     "SteeringCallback": "training",
-    "preventative_steering": "training",
     "decoder_layers": "layers",
 }
 __all__ = sorted(_EXPORTS)

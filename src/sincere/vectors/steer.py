@@ -103,8 +103,7 @@ def steering_for(model: Any, spec: SteerSpec | str, vectors: TraitVectors | None
     spec = SteerSpec.parse(spec) if isinstance(spec, str) else spec
     vectors = vectors or load(spec.path)
     vectors.check_model(model)
-    layer = vectors.check_layer(vectors.layer if spec.layer is None else spec.layer)
-    return Steering(model, vectors.unit(layer), [layer], spec.coef, spec.mode)
+    return Steering(model, vectors.directions, spec.chosen(vectors), spec.coef, spec.mode)
 
 
 def steer_engine(engine: Any, spec: SteerSpec | str) -> Steering:

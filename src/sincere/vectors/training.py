@@ -14,18 +14,8 @@ from transformers import TrainerCallback
 
 from sincere.engines.base import Conversation
 from sincere.vectors.monitor import project
-from sincere.vectors.steer import Mode, Steering
+from sincere.vectors.steer import Steering
 from sincere.vectors.store import TraitVectors
-
-
-def preventative_steering(
-    model: Any, vectors: TraitVectors, layers: Sequence[int] | None = None, coef: float = 4.0, mode: Mode = "add"
-) -> Steering:
-    """A (not yet attached) Steering along the trait at `layers` (default: the chosen layer), each
-    layer along its own direction; works on PEFT/LoRA-wrapped models."""
-    vectors.check_model(model)
-    chosen = [vectors.check_layer(layer) for layer in (layers or [vectors.layer])]
-    return Steering(model, vectors.directions, chosen, coef, mode)
 
 
 class SteeringCallback(TrainerCallback):
