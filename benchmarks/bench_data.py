@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-RUN = "import sys; import sincere.cli.data; from sincere.cli.app import main; sys.argv[0] = 'sincere'; main()"
+RUN = "import sys; from sincere.cli.main import main; sys.argv[0] = 'sincere'; main()"
 
 
 def make_file(path: Path, n: int) -> Path:

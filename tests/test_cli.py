@@ -9,7 +9,7 @@ import time
 import pytest
 import typer.main
 
-from sincere.cli.app import _register, app
+from sincere.cli.main import app
 
 
 def run(*args, env=None, **kw):
@@ -19,7 +19,6 @@ def run(*args, env=None, **kw):
 
 
 def all_commands():
-    _register()
     root = typer.main.get_command(app)
 
     def walk(command, path):

@@ -15,7 +15,7 @@ import yaml
 
 from sincere import audit
 from sincere.cli import fields
-from sincere.cli.app import _register, app
+from sincere.cli.main import app
 from sincere.settings import ConfigError, at_least, build, flag_names, load, read_yaml, setting
 
 
@@ -48,7 +48,6 @@ def test_a_missing_or_bad_yaml_file_is_one_clear_error(tmp_path: Path) -> None:
 
 def generated_commands() -> dict[str, type]:
     """Every command whose flags come from a settings class, by its path (e.g. 'train sft')."""
-    _register()
     found: dict[str, type] = {}
 
     def walk(command: object, path: list[str]) -> None:

@@ -5,8 +5,7 @@ Heavy modules (torch, transformers) load lazily, so `import sincere` and `sincer
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sincere import lazy
 
 __version__ = "0.1.0"
 
@@ -23,8 +22,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'sincere' has no attribute {name!r}")
-    module, _, attr = _PUBLIC[name].partition(":")
-    return getattr(importlib.import_module(module), attr or name)
+__getattr__ = lazy.exports(__name__, _PUBLIC)

@@ -1,5 +1,5 @@
 """`python -m sincere` runs the command line."""
 
-from sincere.cli import main
+from sincere.cli.main import main
 
 main()

@@ -219,7 +219,7 @@ class Noisy(Honest):
 
 
 def test_the_gate_fails_a_real_regression_and_passes_noise(tmp_path, suite) -> None:
-    from sincere.cli.app import main  # noqa: F401  (the commands register)
+    from sincere.cli.main import main  # noqa: F401  (the commands register)
     from tests.hardening import fuzzing as fz
 
     config = audit.AuditConfig(**{**CONFIG, "limit": 30})

@@ -21,7 +21,7 @@ def test_the_real_entry_point_exits_2_after_writing_when_lines_are_malformed(tmp
     from tests.data_tools.helpers import GOOD, read_jsonl, write_jsonl
 
     data = write_jsonl(tmp_path / "d.jsonl", [GOOD, "{oops"])
-    code = "import sys; import sincere.cli.data; from sincere.cli.app import main; sys.argv[0] = 'sincere'; main()"
+    code = "import sys; from sincere.cli.main import main; sys.argv[0] = 'sincere'; main()"
     args = [sys.executable, "-c", code, "data", "convert", str(data), "--out", str(tmp_path / "o.jsonl")]
     done = subprocess.run(args, capture_output=True, text=True)
     assert done.returncode == 2 and f"{data}:2: invalid JSON" in done.stderr and "INCOMPLETE" in done.stderr

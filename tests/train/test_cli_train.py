@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-# The train commands register on import (as `_register()` imports them in the CLI).
-ENTRY = "import sincere.cli.train; from sincere.cli.app import main; main()"
+# Every command registers when sincere.cli.main is imported.
+ENTRY = "from sincere.cli.main import main; main()"
 
 
 def sincere(*args: str) -> subprocess.CompletedProcess:

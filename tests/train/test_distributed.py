@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ENTRY = "import sincere.cli.train; from sincere.cli.app import main; main()"
+ENTRY = "from sincere.cli.main import main; main()"
 
 
 @pytest.mark.skipif(shutil.which("torchrun", path=str(Path(sys.executable).parent)) is None, reason="no torchrun")

@@ -16,8 +16,8 @@ from sincere.train.recipe import RecipeError
 from sincere.train.recipe_io import load
 from sincere.train.run import train
 from sincere.train.steering import RunVectors
-from sincere.vectors.spec import SteerSpec
 from sincere.vectors.layers import decoder_layers
+from sincere.vectors.spec import SteerSpec
 from sincere.vectors.store import TraitVectors
 from tests.train.conftest import scripted
 

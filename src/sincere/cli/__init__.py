@@ -1,5 +1,4 @@
-"""The `sincere` command: a thin Typer layer that parses, calls the library and prints."""
+"""The `sincere` command: a thin Typer layer that parses, calls the library and prints.
 
-from sincere.cli.app import app, main
-
-__all__ = ["app", "main"]
+`main.py` is the entry point; `app.py` holds the app the command modules register on.
+"""

@@ -12,22 +12,17 @@ Submodules import torch and TRL on use, so `import sincere.train` stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sincere import lazy
 
 __all__ = ["Lagrangian", "MonitorCallback", "load_recipe", "reward_functions", "train"]
 
 _LAZY = {
-    "Lagrangian": ("sincere.train.constraint", "Lagrangian"),
-    "MonitorCallback": ("sincere.train.monitor", "MonitorCallback"),
-    "load_recipe": ("sincere.train.recipe_io", "load"),
-    "reward_functions": ("sincere.train.rewards", "build"),
-    "train": ("sincere.train.run", "train"),
+    "Lagrangian": "constraint",
+    "MonitorCallback": "monitor",
+    "load_recipe": "recipe_io:load",
+    "reward_functions": "rewards:build",
+    "train": "run",
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'sincere.train' has no attribute {name!r}")
-    module, attribute = _LAZY[name]
-    return getattr(importlib.import_module(module), attribute)
+__getattr__ = lazy.exports(__name__, _LAZY)

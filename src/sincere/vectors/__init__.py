@@ -6,8 +6,7 @@ Public names are imported lazily (torch loads only when one is used), so that im
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sincere import lazy
 
 _EXPORTS = {
     "audit_extensions": "in_audit",
@@ -44,7 +43,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'sincere.vectors' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"sincere.vectors.{_EXPORTS[name]}"), name)
+__getattr__ = lazy.exports(__name__, _EXPORTS)

@@ -191,3 +191,9 @@ def collect_windows(
     if response is None or prompt_last is None:
         raise SincereError("no conversations to read activations from")
     return [Activations(response[k], prompt_last, chosen) for k in range(len(windows))]
+
+
+def projections(states: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """Projection of `[n, L, H]` states on the unit directions `[L, H]`: `[n, L]`."""
+    units = directions / directions.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+    return torch.einsum("nlh,lh->nl", states.float(), units.float())

@@ -15,8 +15,7 @@ from typing import Any
 import torch
 
 from sincere import audit
-from sincere.vectors.activations import collect
-from sincere.vectors.extract import projections
+from sincere.vectors.activations import collect, projections
 from sincere.vectors.metrics import auroc
 from sincere.vectors.monitor import local_model, projection_statistics
 from sincere.vectors.store import TraitVectors

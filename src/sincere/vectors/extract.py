@@ -22,7 +22,7 @@ import torch
 
 from sincere.errors import SincereError
 from sincere.vectors import onpolicy
-from sincere.vectors.activations import BATCH_TOKENS, collect, collect_windows
+from sincere.vectors.activations import BATCH_TOKENS, collect, collect_windows, projections
 from sincere.vectors.contrast import TEMPLATES_VERSION, Pair
 from sincere.vectors.metrics import auroc, cohens_d
 from sincere.vectors.onpolicy import Graded, OwnReplies
@@ -42,12 +42,6 @@ class LayerReport:
 def difference_of_means(positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
     """Mean of `positive` minus mean of `negative` over rows (NaN rows skipped): `[n, L, H]` -> `[L, H]`."""
     return positive.nanmean(0) - negative.nanmean(0)
-
-
-def projections(states: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
-    """Projection of `[n, L, H]` states on the unit directions `[L, H]`: `[n, L]`."""
-    units = directions / directions.norm(dim=-1, keepdim=True).clamp(min=1e-12)
-    return torch.einsum("nlh,lh->nl", states.float(), units.float())
 
 
 def held_out(item_ids: Sequence[str], share: float, seed: int) -> np.ndarray:

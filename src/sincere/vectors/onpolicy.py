@@ -27,6 +27,7 @@ import torch
 
 from sincere.engines.base import GenParams
 from sincere.errors import SincereError
+from sincere.vectors.activations import projections
 from sincere.vectors.contrast import Pair
 from sincere.vectors.metrics import auroc
 
@@ -111,7 +112,6 @@ def cross_validate(
     folds: int = 4, seed: int = 0,
 ) -> dict[str, list[float | None]]:
     """Per source, the out-of-fold AUROC at every layer of the projection predicting `own.labels`."""
-    from sincere.vectors.extract import projections
 
     pair_fold, own_fold = folds_of(pair_ids, folds, seed), folds_of(own.item_ids, folds, seed)
     out: dict[str, list[float | None]] = {}
