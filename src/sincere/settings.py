@@ -17,6 +17,7 @@ runs with the flag or key named in its error. Cross-field checks live in `__post
 from __future__ import annotations
 
 import difflib
+import json
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -164,7 +165,8 @@ def identity(config: Any) -> dict[str, Any]:
 
 def dump(config: Any, first: dict[str, Any] | None = None) -> str:
     """The config as YAML (credentials scrubbed), loadable again with `build`; `first`: keys written before it."""
-    return yaml.safe_dump({**(first or {}), **scrub(asdict(config))}, sort_keys=False, allow_unicode=True)
+    plain = json.loads(json.dumps(scrub(asdict(config)), default=str))  # paths as text
+    return yaml.safe_dump({**(first or {}), **plain}, sort_keys=False, allow_unicode=True)
 
 
 def default_of(f: Field[Any]) -> Any:
@@ -212,10 +214,10 @@ def _as(kind: Any, value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError(f"expected a number, got {value!r}")
         return _number(value) if kind is float else _integer(value)
-    if kind is str:
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
+    if kind in (str, Path):
+        if not isinstance(value, str | int | float | Path) or isinstance(value, bool):
             raise ValueError(f"expected text, got {value!r}")
-        return str(value)
+        return kind(str(value))
     raise TypeError(f"unsupported field type {kind}")  # pragma: no cover - a settings field of a new type
 
 

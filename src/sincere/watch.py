@@ -14,16 +14,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sincere import audit, jsonl, stats
+from sincere import common_settings as common
 from sincere.compare import compare
 from sincere.engines import CachedEngine, Engine, GenerationCache, load_engine
 from sincere.errors import SincereError, Unreachable
 from sincere.gate import Policy, evaluate
 from sincere.models import public
+from sincere.settings import at_least, check_fields, setting
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +41,31 @@ OUTCOMES = ("error", "sycophancy", "refusal", "warmth")
 class WatchConfig:
     """What a canary audit runs (every run the same) and how it judges a change."""
 
-    model: str
-    history: Path
-    suite: str = "quick"
-    conditions: str = "quick"
-    limit: int | None = 50
-    seed: int = 0
-    max_new_tokens: int = 128
-    warmth: str | None = "tone"
-    fail_if: str = DEFAULT_LIMITS
-    alpha: float | None = None
+    model: str | None = setting(None, "The deployed model, e.g. openai:MODEL@http://host:port/v1 (any spec).",
+                                flags=("MODEL",))
+    history: Path | None = setting(None, "The history folder (runs, history.jsonl, report.html).")
+    suite: str = setting("quick", "Suite of every run (the same seeded sample each time).")
+    conditions: str = setting("quick", "Conditions of every run.")
+    limit: int | None = setting(50, "Items per run (a seeded sample; 'none': every item).", flags=("--limit", "-n"),
+                                check=at_least(1))
+    seed: int = common.seed()
+    max_new_tokens: int = common.max_new_tokens(128)
+    warmth: str | None = common.warmth()
+    fail_if: str = setting(DEFAULT_LIMITS, "Gate limits or a YAML policy; see `sincere compare --fail-if`.")
+    alpha: float | None = setting(None, "The gate's significance level ('none': 0.05, or the policy file's).")
+    every: str | None = setting(None, "Run again after this interval (30m, 6h, 1d) until stopped ('none': one "
+                                "run per call, for cron).", identity=False)
+    runs: int | None = setting(None, "With --every: stop after this many runs.", check=at_least(1), identity=False)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if not self.model or not self.history:
+            raise SincereError("give the MODEL to watch and --history, the folder that keeps its runs")
+        self.history = Path(self.history)
+        if self.runs is not None and self.every is None:
+            raise SincereError("--runs counts the runs of --every; without --every each call makes one run")
+        if self.every:
+            parse_every(self.every)
 
     def audit_config(self) -> audit.AuditConfig:
         return audit.AuditConfig(model=self.model, suite=self.suite, conditions=self.conditions, limit=self.limit,
@@ -141,6 +160,18 @@ def alert(entry: dict[str, Any]) -> None:
         httpx.post(url, json={"text": text, "entry": entry}, timeout=10.0).raise_for_status()
     except httpx.HTTPError as exc:
         logger.warning("the alert webhook failed (%s)", type(exc).__name__)
+
+
+def watch(config: WatchConfig) -> Iterator[dict[str, Any]]:
+    """One run's entry per run: one run, or (with `every`) a run every interval until `runs` or an interrupt."""
+    interval = parse_every(config.every) if config.every else None
+    done = 0
+    while True:
+        yield run_once(config)
+        done += 1
+        if interval is None or (config.runs is not None and done >= config.runs):
+            return
+        time.sleep(interval)
 
 
 def parse_every(text: str) -> float:

@@ -180,7 +180,7 @@ def run_cli(args: list[str], timeout: int = 30) -> tuple[int, str, str]:
     """Run `sincere ARGS` in-process: (exit code, stdout, stderr). Exceptions other than SystemExit escape."""
     import importlib
 
-    cli = importlib.import_module("sincere.cli.app")
+    cli = importlib.import_module("sincere.cli.main")
 
     stdout, stderr = io.StringIO(), io.StringIO()
     argv = sys.argv
