@@ -175,9 +175,9 @@ def default_of(f: Field[Any]) -> Any:
 
 def optional(hint: Any) -> tuple[Any, bool]:
     """(the type inside `X | None`, whether None is allowed)."""
-    if typing.get_origin(hint) in (Union, types.UnionType):
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        return args[0], len(args) < len(typing.get_args(hint))
+    if typing.get_origin(hint) in (Union, types.UnionType) and type(None) in typing.get_args(hint):
+        args = tuple(a for a in typing.get_args(hint) if a is not type(None))
+        return (args[0] if len(args) == 1 else Union[args]), True  # noqa: UP007 (a Union built at runtime)
     return hint, False
 
 
@@ -195,15 +195,31 @@ def coerce(hint: Any, value: Any) -> Any:
 
 
 def _as(kind: Any, value: Any) -> Any:
-    if typing.get_origin(kind) is Literal:
-        choices = typing.get_args(kind)
-        if value not in choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(map(str, choices))}")
+    origin = typing.get_origin(kind)
+    if origin in (Union, types.UnionType):  # e.g. Literal["even", "keep"] | dict[str, float]
+        return _first_of(typing.get_args(kind), value)
+    if origin is Literal:
+        if value not in typing.get_args(kind):
+            raise ValueError(f"{value!r} is not one of {', '.join(map(str, typing.get_args(kind)))}")
         return value
-    if typing.get_origin(kind) is dict:
-        return _weights(value)
-    if typing.get_origin(kind) is list:
+    if origin is dict:
+        return _mapping(value, typing.get_args(kind)[1])
+    if origin is list:
         return _texts(value)
+    return _scalar(kind, value)
+
+
+def _first_of(kinds: tuple[Any, ...], value: Any) -> Any:
+    errors = []
+    for kind in kinds:
+        try:
+            return _as(kind, value)
+        except (TypeError, ValueError) as exc:
+            errors.append(str(exc))
+    raise ValueError(" or ".join(errors))
+
+
+def _scalar(kind: Any, value: Any) -> Any:
     if kind is bool:
         if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no"):
             return value.lower() in ("true", "yes")
@@ -246,18 +262,19 @@ def _texts(value: Any) -> list[str]:
     return [str(v) for v in items]
 
 
-def _weights(value: Any) -> dict[str, float]:
-    """`{name: weight}` from a mapping or from text such as `correctness=1,warmth=0.5`."""
+def _mapping(value: Any, kind: Any) -> dict[str, Any]:
+    """`{name: value}` from a mapping or from text such as `correctness=1,warmth=0.5`, each value as `kind`."""
     if isinstance(value, str):
         pairs = [p.partition("=") for p in value.split(",") if p.strip()]
-        if any(not sep for _, sep, _ in pairs):
-            raise ValueError(f"expected NAME=WEIGHT pairs such as correctness=1,warmth=0.5, got {value!r}")
+        if not pairs or any(not sep for _, sep, _ in pairs):
+            raise ValueError(f"expected NAME=VALUE pairs such as a=1,b=2, got {value!r}")
         value = {k.strip(): v.strip() for k, _, v in pairs}
     if not isinstance(value, dict):
-        raise ValueError(f"expected a mapping of name: weight, got {value!r}")
+        raise ValueError(f"expected a mapping of name: value, got {value!r}")
     out = {}
-    for key, weight in value.items():
-        if isinstance(weight, bool):
-            raise ValueError(f"weight of {key} must be a number")
-        out[str(key)] = float(weight)
+    for key, item in value.items():
+        try:
+            out[str(key)] = _as(kind, item)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{key}: {exc}") from None
     return out

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from sincere.data.rebalance import RebalanceConfig, fill, load_config, quotas
+from sincere.data.rebalance import RebalanceConfig, fill, quotas
+from sincere.settings import build
 from sincere.errors import SincereError
 from tests.data_tools.helpers import CLAIM, chat, read_jsonl, sincere, write_jsonl
 
@@ -57,10 +58,12 @@ def test_rebalance_checks_the_audit_belongs_to_the_file(audited, tmp_path) -> No
 
 
 def test_config_errors_and_quota_arithmetic() -> None:
-    with pytest.raises(SincereError, match="colour: Extra inputs"):
-        load_config(None, colour="red")
+    with pytest.raises(SincereError, match="unknown setting 'colour'"):
+        build(RebalanceConfig, overrides={"colour": "red"})
     with pytest.raises(SincereError, match="unknown query_types"):
-        load_config(None, query_types={"poetry": 1.0})
+        build(RebalanceConfig, overrides={"query_types": "poetry=1"})
+    with pytest.raises(SincereError, match="query_types: .*is not one of even, keep"):
+        build(RebalanceConfig, {"query_types": "balanced"}, "mix.yaml")
     assert fill({"a": 0.5, "b": 0.25, "c": 0.25}, {"a": 10, "b": 100, "c": 3}, 50) == {"a": 10, "b": 37, "c": 3}
     cells = {("factual", "low"): 10, ("factual", "high"): 2, ("creative", "low"): 4}
     assert quotas(cells, RebalanceConfig()) == {("factual", "low"): 3, ("factual", "high"): 1, ("creative", "low"): 4}

@@ -104,6 +104,7 @@ def test_rewrite_with_a_tiny_teacher_flags_its_drift(tmp_path, tiny_model) -> No
 
 def test_rewrite_refuses_a_bad_style_and_its_input_as_output(tmp_path) -> None:
     data = write_jsonl(tmp_path / "d.jsonl", [GOOD])
-    assert isinstance(sincere("rewrite", str(data), "--style", "hot", "--out", "x.jsonl").exception, SincereError)
+    bad = sincere("rewrite", str(data), "--style", "hot", "--out", "x.jsonl")
+    assert bad.exit_code == 2 and "hot" in bad.output and "warm" in bad.output
     result = sincere("rewrite", str(data), "--style", "warm", "--out", str(data), "--embedding-model", "none")
     assert isinstance(result.exception, SincereError) and read_jsonl(data) == [GOOD]

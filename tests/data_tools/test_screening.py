@@ -134,5 +134,5 @@ def test_vectors_errors_are_one_line_user_errors(case, tmp_path, tiny_model) -> 
     message = str(result.exception)
     assert "\n" not in message
     expected = {"missing": "no such vectors file", "other model": "made with other/model) do not fit",
-                "bad share": "--vectors-share must be in [0, 1]", "model without vectors": "needs --vectors"}
+                "bad share": "--vectors-share: must be between 0 and 1", "model without vectors": "needs --vectors"}
     assert expected[case] in message

@@ -14,20 +14,18 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from sincere.cli import fields, options
+from sincere.cli import fields
 from sincere.cli.app import app, err, out
 from sincere.data import augment as aug
+from sincere.data.audit import AuditOptions
+from sincere.data.convert import ConvertConfig, convert_file
+from sincere.data.rebalance import RebalanceConfig
+from sincere.data.rewrite import RewriteOptions
+from sincere.settings import load
 
 data_app = typer.Typer(help="Training data: audit, rebalance, rewrite (warm/cold), augment, convert.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-SOURCE_HELP = "JSONL/JSON file, hf:NAME[:CONFIG][:SPLIT] (hub id or local folder), or builtin:corpus."
-EMBEDDING = typer.Option("minilm", "--embedding-model", help="Sentence embeddings ('none': rules and lexical "
-                         "checks only, no near-duplicates or meaning coverage).")
-MIN_SIMILARITY = typer.Option(0.55, "--min-similarity", min=0.0, max=1.0,
-                              help="Meaning coverage of an original by its rewrite below this is drift.")
-
 
 def _say(text: str) -> None:
     """One result line on stdout (not wrapped, no markup)."""
@@ -37,10 +35,6 @@ def _say(text: str) -> None:
 def _tell(text: str, style: str | None = None) -> None:
     """One message on stderr (not wrapped, no markup), optionally in a style such as 'red'."""
     err.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
-
-
-def _none(value: str | None) -> str | None:
-    return None if value in (None, "", "none") else value
 
 
 def _finish(malformed: dict[str, Any], where: str) -> None:
@@ -55,47 +49,17 @@ def _finish(malformed: dict[str, Any], where: str) -> None:
                        "the outputs hold everything else")
 
 
-@data_app.command("audit")
-def audit(
-    file: str = typer.Argument(..., help=SOURCE_HELP),
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for examples.jsonl, summary.json, report.html."),
-    warmth: str = options.warmth(),
-    warmth_frames: int = options.WARMTH_FRAMES,
-    embedding: str = EMBEDDING,
-    duplicate_threshold: float = typer.Option(0.95, "--duplicate-threshold", help="Cosine for near-duplicates."),
-    min_similarity: float = MIN_SIMILARITY,
-    warm_high: float = typer.Option(None, "--warm-high", help="Warmth at or above which a reply is warmth-heavy "
-                                    "(default: 5.0 for tone, 0.06 for sociot)."),
-    warm_low: float = typer.Option(None, "--warm-low", help="Warmth below which it is low (default: 3.5 for tone, "
-                                   "0.02 for sociot)."),
-    max_words: int = typer.Option(600, "--max-words", min=1, help="Flag replies longer than this."),
-    vectors: Path = typer.Option(None, "--vectors", help="A `sincere vectors extract` file: also screen every "
-                                 "example by its projection difference (its reply minus the model's own) and flag "
-                                 "those pushing the model toward the trait."),
-    vectors_model: str = typer.Option(None, "--vectors-model", help="Model whose own replies are compared (default: "
-                                      "the one the vectors came from, else smollm2-135m)."),
-    vectors_share: float = typer.Option(0.1, "--vectors-share", help="Share of all examples to flag by projection "
-                                        "difference (positive differences only)."),
-    by: str = typer.Option(None, "--by", help="Drift over time (chat logs): day, week or month, from each record's "
-                           "timestamp (or time, created_at, created, date) field."),
-    reference: str = typer.Option(None, "--reference", help="With --by: the period the others are tested against "
-                                  "(e.g. 2026-12-01; default: the first)."),
-) -> None:
+def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Measure every example: warmth, query type, claims, correctness, length, duplicates, drift (and projections)."""
-    from sincere.data.audit import AuditOptions, run
+    from sincere.data.audit import run
 
-    config = AuditOptions(
-        warmth=warmth, warmth_frames=warmth_frames, embedding_model=_none(embedding),
-        duplicate_threshold=duplicate_threshold, min_similarity=min_similarity, warm_high=warm_high,
-        warm_low=warm_low, max_words=max_words, vectors=str(vectors) if vectors else None,
-        vectors_model=vectors_model, vectors_share=vectors_share, by=by, reference=reference,
-    )
-    summary = run(file, out_dir, config)
+    config = load(AuditOptions, extra["config"], given, flags=True)
+    summary = run(config.file, config.out, config)
     _print_audit(summary)
     if summary.get("periods"):
         _print_periods(summary["periods"])
-    _say(f"\nResults in {out_dir}/ (examples.jsonl, summary.json, report.html)")
-    _finish(summary["malformed"], str(out_dir / "summary.json"))
+    _say(f"\nResults in {config.out}/ (examples.jsonl, summary.json, report.html)")
+    _finish(summary["malformed"], str(Path(str(config.out)) / "summary.json"))
 
 
 def _print_periods(block: dict[str, Any]) -> None:
@@ -144,32 +108,12 @@ def _print_projection(block: dict[str, Any]) -> None:
          f"(difference >= {signed(block['threshold'])})")
 
 
-@data_app.command("rebalance")
-def rebalance(
-    file: str = typer.Argument(..., help=SOURCE_HELP),
-    audit_dir: Path = typer.Option(..., "--audit", help="The folder `sincere data audit FILE` wrote."),
-    output: Path = typer.Option(..., "--out", "-o", help="The rebalanced JSONL."),
-    config: Path = typer.Option(None, "--config", help="YAML with query_types, warmth, size, flags, downweight, seed."),
-    query_types: str = typer.Option(None, "--query-types", help="even (default), keep, or shares: factual=2,advice=1"),
-    warmth: str = typer.Option(None, "--warmth", help="keep (default), even, or shares: low=1,medium=1,high=1"),
-    size: int = typer.Option(None, "--size", min=1, help="Examples to keep (default: the most the mix allows)."),
-    flags: str = typer.Option(None, "--flags", help="Flag policy overrides, e.g. long=drop,near_duplicate=keep "
-                              "(drop | downweight | keep); `projection` (from `data audit --vectors`) is dropped "
-                              "by default: projection=keep keeps it."),
-    downweight: float = typer.Option(None, "--downweight", help="Weight factor for down-weighted examples (0.5)."),
-    seed: int = typer.Option(None, "--seed", min=0, max=options.MAX_SEED,
-                              help="Seed for which examples fill each quota (0)."),
-    manifest: Path = typer.Option(None, "--manifest", help="Manifest path (default: OUT_STEM.manifest.json)."),
-) -> None:
+def run_rebalance(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """A new dataset with a target mix over query types and warmth levels; drops listed in a manifest."""
     from sincere.data import rebalance as reb
 
-    policy = None
-    if flags:
-        policy = dict(reb.DEFAULT_FLAGS) | dict(part.split("=", 1) for part in flags.split(",") if "=" in part)
-    settings = reb.load_config(config, query_types=reb.parse_mix(query_types), warmth=reb.parse_mix(warmth),
-                               size=size, flags=policy, downweight=downweight, seed=seed)
-    result = reb.run(file, audit_dir, output, settings, manifest)
+    config = load(RebalanceConfig, extra["config"], given, flags=True)
+    result = reb.run(config)
     table = Table(title=f"{result['n_input']} -> {result['n_output']} examples "
                         f"({result['n_downweighted']} down-weighted, {result['n_dropped']} dropped)")
     for column in ("cell (type/warmth)", "available", "kept"):
@@ -177,52 +121,26 @@ def rebalance(
     for cell, counts in result["cells"].items():
         table.add_row(cell, str(counts["available"]), str(counts["kept"]))
     out.print(table)
-    where = manifest or output.with_name(f"{output.stem}.manifest.json")
-    _say(f"wrote {output}; every dropped example and why: {where}")
-    _finish(result["malformed"], str(where))
+    _say(f"wrote {config.out}; every dropped example and why: {config.manifest_path()}")
+    _finish(result["malformed"], str(config.manifest_path()))
 
 
-@data_app.command("rewrite")
-def rewrite(
-    file: str = typer.Argument(..., help=SOURCE_HELP),
-    style: str = typer.Option(..., "--style", help="warm or cold."),
-    output: Path = typer.Option(..., "--out", "-o", help="The rewritten JSONL (same format, plus 'original')."),
-    teacher: str = typer.Option(None, "--teacher", help="Teacher model (any model spec); default: the offline "
-                                "rule-based restyler, which cannot change facts."),
-    retries: int = typer.Option(2, "--retries", min=0, help="Retries for a drifting teacher rewrite."),
-    on_drift: str = typer.Option("flag", "--on-drift", help="Still drifting after retries: flag (keep the rewrite, "
-                                 "flagged), original (keep the original turn) or drop (leave the example out)."),
-    min_similarity: float = MIN_SIMILARITY,
-    embedding: str = EMBEDDING,
-    max_new_tokens: int = options.max_new_tokens(512),
-    seed: int = options.SEED,
-    batch_size: int = options.BATCH_SIZE,
-    no_cache: bool = options.NO_CACHE,
-) -> None:
+def run_rewrite(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Restyle every assistant turn warm or cold, checking each rewrite for drift in meaning and facts."""
-    from sincere.data.rewrite import RewriteOptions, rewrite_file, summary_path
+    from sincere.data.rewrite import rewrite_file, summary_path
 
-    settings = RewriteOptions(style=style, teacher=teacher, retries=retries, min_similarity=min_similarity,  # type: ignore[arg-type]
-                              on_drift=on_drift, seed=seed, max_new_tokens=max_new_tokens,  # type: ignore[arg-type]
-                              embedding_model=_none(embedding))
-    engine = None
-    if teacher:
-        from sincere.engines import load_engine
-
-        engine = load_engine(teacher, cache=not no_cache, batch_size=batch_size)
-    summary = rewrite_file(file, output, settings, engine)
-    _say(f"wrote {summary['written']} examples to {output} ({style}, by {teacher or 'rules'}); "
-              f"{summary['n_flagged']} flagged for drift, {summary['n_dropped']} dropped; "
-              f"details in {summary_path(output)}")
+    config = load(RewriteOptions, extra["config"], given, flags=True)
+    summary = rewrite_file(config.file, config.out, config)
+    _say(f"wrote {summary['written']} examples to {config.out} ({config.style}, by {config.teacher or 'rules'}); "
+         f"{summary['n_flagged']} flagged for drift, {summary['n_dropped']} dropped; "
+         f"details in {summary_path(Path(str(config.out)))}")
     for flagged in summary["flagged"][:5]:
         _tell(f"  flagged {flagged['id']}: {'; '.join(flagged['reasons'])[:160]}")
-    _finish(summary["malformed"], str(summary_path(output)))
+    _finish(summary["malformed"], str(summary_path(Path(str(config.out)))))
 
 
 def run_augment(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Adversarial training examples (contexts, false beliefs, pushback, synthetic claims) from train items."""
-    from sincere.settings import load
-
     config = load(aug.AugmentConfig, extra["config"], given, flags=True)
     made, result = aug.run(config)
     if made.overlap:
@@ -234,33 +152,17 @@ def run_augment(given: dict[str, Any], extra: dict[str, Any]) -> None:
          f"{check['rejected_graded_correct']['count']} rejected replies graded correct")
 
 
-fields.command(data_app, "augment", aug.AugmentConfig, run_augment, extras=[fields.config_option()],
-               doc=run_augment.__doc__)
 
 
-@data_app.command("convert")
-def convert(
-    file: str = typer.Argument(..., help=SOURCE_HELP),
-    output: Path = typer.Option(..., "--out", "-o", help="The JSONL to write."),
-    to: str = typer.Option("keep", "--to", help="keep, messages or prompt_completion."),
-    limit: int = typer.Option(None, "--limit", "-n", min=1, help="Only the first N examples."),
-) -> None:
+def run_convert(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Read any supported format or source and write JSONL (e.g. an HF dataset to a local file)."""
-    from itertools import islice
+    config = load(ConvertConfig, extra["config"], given, flags=True)
+    written, malformed = convert_file(config)
+    _say(f"wrote {written} examples to {config.out}")
+    _finish(malformed, "the lines above")
 
-    from sincere import jsonl, progress
-    from sincere.data import formats, sources
-    from sincere.errors import SincereError
 
-    if to not in ("keep", "messages", "prompt_completion"):
-        raise SincereError("--to must be keep, messages or prompt_completion")
-    problems = sources.Problems()
-    written = 0
-    with jsonl.atomic_writer(output, protect=sources.input_paths(file)) as handle, \
-            progress.task("converting", sources.count(file)) as advance:
-        for example in islice(sources.examples(file, problems), limit):
-            handle.write(jsonl.dumps(formats.convert(example, to).to_record()) + "\n")  # type: ignore[arg-type]
-            written += 1
-            advance(1)
-    _say(f"wrote {written} examples to {output}")
-    _finish(problems.as_dict(), "the lines above")
+for _name, _cls, _run in (("audit", AuditOptions, run_audit), ("rebalance", RebalanceConfig, run_rebalance),
+                          ("rewrite", RewriteOptions, run_rewrite), ("augment", aug.AugmentConfig, run_augment),
+                          ("convert", ConvertConfig, run_convert)):
+    fields.command(data_app, _name, _cls, _run, extras=[fields.config_option()], doc=_run.__doc__)

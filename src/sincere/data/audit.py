@@ -27,18 +27,21 @@ from typing import Any
 
 import numpy as np
 
-from sincere import jsonl, outdir, progress
-from sincere.data import sources
+from sincere import common_settings as common
+from sincere import jsonl, outdir, progress, settings
+from sincere.data import drift, sources
 from sincere.data.analyse import Tools, analyse
 from sincere.data.embed import Embedder, near_duplicates
 from sincere.data.periods import PERIODS, Periods
 from sincere.data.queries import QueryTyper
 from sincere.data.restyle import opener_fits
 from sincere.data.screening import Screening
+from sincere.data.sources import SOURCE_HELP
 from sincere.data.summary import Tally
 from sincere.errors import SincereError
 from sincere.models import scrub
 from sincere.scoring.factory import MEASURES, measure_names
+from sincere.settings import at_least, between, check_fields, setting
 
 logger = logging.getLogger(__name__)
 CRITICAL_TYPES = frozenset({"factual", "technical"})
@@ -46,36 +49,43 @@ CRITICAL_TYPES = frozenset({"factual", "technical"})
 
 @dataclass(frozen=True)
 class AuditOptions:
-    """Settings of a data audit (each maps to a `sincere data audit` flag)."""
+    """The flags of `sincere data audit` and the keys of its `--config` YAML."""
 
-    warmth: str = "tone"  # warmth measures (scoring.factory.warmth_measures); none: lexical warmth markers only
-    warmth_frames: int = 2
-    embedding_model: str | None = "minilm"  # None: rules for query types, no duplicates or similarity
-    duplicate_threshold: float = 0.95
-    min_similarity: float = 0.55  # meaning drift below this coverage (see drift.py)
-    # Thresholds of the warmth levels, on the scale of the measure that sets them (None: its default, LEVELS).
-    warm_high: float | None = None  # at or above: warmth-heavy
-    warm_low: float | None = None  # below: low warmth
-    markers_high: int = 3  # kinds of lexical warmth markers for warmth-heavy (without a warmth model)
-    max_words: int = 600
-    chunk: int = 128
-    vectors: str | None = None  # a `sincere vectors extract` file: screen examples by projection difference
-    vectors_model: str | None = None  # the model to screen with (default: the vectors' own)
-    vectors_share: float = 0.1  # share of all examples flagged as pushing toward the trait
-    by: str | None = None  # day, week or month: drift of the measures over time (periods.py)
-    reference: str | None = None  # the period the others are tested against (default: the first)
+    file: str | None = setting(None, SOURCE_HELP, flags=("FILE",))
+    out: str | None = setting(None, "Folder for examples.jsonl, summary.json, report.html.", flags=("--out", "-o"),
+                              identity=False)
+    warmth: str = setting("tone", common.WARMTH_HELP + " With none, lexical warmth markers set the levels.",
+                          flags=("--warmth", "--warmth-model"))
+    warmth_frames: int = common.warmth_frames()
+    embedding_model: str | None = setting("minilm", "Sentence embeddings ('none': rules and lexical checks only, no "
+                                          "near-duplicates or meaning coverage).")
+    duplicate_threshold: float = setting(0.95, "Cosine for near-duplicates.", check=between(1e-9, 1))
+    min_similarity: float = setting(drift.DEFAULT_MIN_SIMILARITY, "Meaning coverage of an original by its rewrite "
+                                    "below this is drift.", check=between(0, 1))
+    warm_high: float | None = setting(None, "Warmth at or above which a reply is warmth-heavy (default: 5.0 for "
+                                      "tone, 0.06 for sociot).")
+    warm_low: float | None = setting(None, "Warmth below which it is low (default: 3.5 for tone, 0.02 for sociot).")
+    markers_high: int = setting(3, "Without a warmth model: kinds of lexical warmth markers that make a reply "
+                                "warmth-heavy.", check=at_least(1))
+    max_words: int = setting(600, "Flag replies longer than this.", check=at_least(1))
+    chunk: int = setting(128, "Examples measured together.", check=at_least(1))
+    vectors: str | None = setting(None, "A `sincere vectors extract` file: also screen every example by its "
+                                  "projection difference (its reply minus the model's own) and flag those pushing "
+                                  "the model toward the trait.")
+    vectors_model: str | None = setting(None, "Model whose own replies are compared (default: the one the vectors "
+                                        "came from, else smollm2-135m).")
+    vectors_share: float = setting(0.1, "Share of all examples to flag by projection difference (positive "
+                                   "differences only).", check=between(0, 1))
+    by: str | None = setting(None, "Drift over time (chat logs): day, week or month, from each record's timestamp "
+                             "(or time, created_at, created, date) field.")
+    reference: str | None = setting(None, "With --by: the period the others are tested against (e.g. 2026-12-01; "
+                                    "default: the first).")
 
     def __post_init__(self) -> None:
-        if not 0 < self.duplicate_threshold <= 1 or not 0 <= self.min_similarity <= 1:
-            raise SincereError("--duplicate-threshold must be in (0, 1] and --min-similarity in [0, 1]")
+        check_fields(self)
         low, high = self.thresholds()
         if low > high:
             raise SincereError("--warm-low must not exceed --warm-high")
-        if self.chunk < 1 or self.max_words < 1:
-            raise SincereError("chunk and --max-words must be at least 1")
-        if not 0 <= self.vectors_share <= 1:
-            raise SincereError(f"--vectors-share must be in [0, 1] (the share of examples to flag), "
-                               f"got {self.vectors_share}")
         if self.by is not None and self.by not in PERIODS:
             raise SincereError(f"--by {self.by!r}: choose day, week or month")
         if self.reference is not None and self.by is None:
@@ -187,14 +197,16 @@ RUN_FILES = ("examples.jsonl", "summary.json", "report.html")
 PARTIAL = ".examples.partial.jsonl"
 
 
-def run(spec: str, out_dir: str | Path, options: AuditOptions | None = None) -> dict[str, Any]:
+def run(spec: str | None, out_dir: str | Path | None, options: AuditOptions | None = None) -> dict[str, Any]:
     """Audit a training set into `out_dir`; returns the summary (also written to summary.json)."""
+    if not spec or not out_dir:
+        raise SincereError("give the FILE to audit and --out, the folder for the results")
     options = options or AuditOptions()
     out = Path(out_dir)
     protect = sources.input_paths(spec)
     if any(out.resolve() == p.resolve() for p in protect):
         raise SincereError(f"--out {out} is the input file; give a folder")
-    identity = {"run": "data audit", "input": spec, "options": scrub(asdict(options))}
+    identity = {"run": "data audit", "input": spec, "options": settings.identity(options)}
     outdir.claim(out, RUN_FILES, identity, "a data audit", hidden=(PARTIAL,))
     problems = sources.Problems()
     tools = make_tools(options)

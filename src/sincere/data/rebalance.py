@@ -23,21 +23,22 @@ import json
 import random
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sincere import jsonl, progress
 from sincere.data import sources
 from sincere.data.queries import QUERY_TYPES
 from sincere.data.summary import LEVELS
+from sincere.engines.base import check_seed
 from sincere.errors import SincereError
+from sincere.models import scrub
+from sincere.settings import ConfigError, at_least, between, check_fields, setting
 
 K = TypeVar("K")
 Policy = Literal["drop", "downweight", "keep"]
-Mix = dict[str, float] | Literal["even", "keep"]
+Mix = Literal["even", "keep"] | dict[str, float]
 DEFAULT_FLAGS: dict[str, Policy] = {
     "empty_reply": "drop", "incorrect": "drop", "endorses_false_claim": "drop", "near_duplicate": "drop",
     "meaning_drift": "drop", "refuses_answerable": "downweight", "long": "downweight",
@@ -45,63 +46,41 @@ DEFAULT_FLAGS: dict[str, Policy] = {
 }
 
 
-class RebalanceConfig(BaseModel):
-    """The target mix and flag policy; from a YAML file and/or flags. Unknown keys are errors."""
+@dataclass
+class RebalanceConfig:
+    """The flags of `sincere data rebalance` and the keys of its `--config` YAML: the target mix and the
+    flag policy (a policy given names only the flags it changes; the others keep `DEFAULT_FLAGS`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    file: str | None = setting(None, sources.SOURCE_HELP, flags=("FILE",))
+    audit: str | None = setting(None, "The folder `sincere data audit FILE` wrote.")
+    out: str | None = setting(None, "The rebalanced JSONL.", flags=("--out", "-o"))
+    query_types: Mix = setting("even", "even, keep, or shares such as factual=2,advice=1.")
+    warmth: Mix = setting("keep", "keep, even, or shares such as low=1,medium=1,high=1.")
+    size: int | None = setting(None, "Examples to keep ('none': the most the mix allows).", check=at_least(1))
+    flags: dict[str, Policy] = setting({}, "Flag policy overrides, e.g. long=drop,near_duplicate=keep (drop | "
+                                       "downweight | keep); projection (from data audit --vectors) is dropped unless "
+                                       "set to keep. The defaults: " + ",".join(f"{k}={v}" for k, v in
+                                                                                DEFAULT_FLAGS.items()) + ".")
+    downweight: float = setting(0.5, "Weight factor for down-weighted examples.", check=between(1e-9, 1))
+    seed: int = setting(0, "Seed for which examples fill each quota.", check=check_seed)
+    manifest: str | None = setting(None, "Manifest path ('none': OUT_STEM.manifest.json).")
 
-    query_types: Mix = Field("even", description="Shares per query type, 'even' or 'keep'.")
-    warmth: Mix = Field("keep", description="Shares per warmth level (low/medium/high), 'even' or 'keep'.")
-    size: int | None = Field(None, ge=1, description="Examples to keep (default: the largest the mix allows).")
-    flags: dict[str, Policy] = Field(default_factory=lambda: dict(DEFAULT_FLAGS))
-    downweight: float = Field(0.5, gt=0, le=1, description="Weight factor for down-weighted examples.")
-    seed: int = 0
+    def __post_init__(self) -> None:
+        check_fields(self)
+        for name, known in (("query_types", QUERY_TYPES), ("warmth", LEVELS)):
+            mix = getattr(self, name)
+            if isinstance(mix, str):
+                continue
+            unknown = set(mix) - set(known)
+            if unknown:
+                raise ConfigError(f"unknown {name} {sorted(unknown)}; use {', '.join(known)}")
+            if any(v < 0 for v in mix.values()) or not sum(mix.values()):
+                raise ConfigError(f"{name}: shares must be >= 0 and not all 0")
+        self.flags = {**DEFAULT_FLAGS, **self.flags}
 
-    @field_validator("query_types", "warmth")
-    @classmethod
-    def _shares(cls, value: Mix, info: Any) -> Mix:
-        if isinstance(value, str):
-            return value
-        known = QUERY_TYPES if info.field_name == "query_types" else LEVELS
-        unknown = set(value) - set(known)
-        if unknown:
-            raise ValueError(f"unknown {info.field_name} {sorted(unknown)}; use {', '.join(known)}")
-        if any(v < 0 for v in value.values()) or not sum(value.values()):
-            raise ValueError("shares must be >= 0 and not all 0")
-        return value
-
-
-def parse_mix(text: str | None) -> Mix | None:
-    """`factual=2,advice=1` -> {'factual': 2.0, 'advice': 1.0}; 'even' and 'keep' pass through."""
-    if text is None or text in ("even", "keep"):
-        return text  # type: ignore[return-value]
-    mix: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, share = part.partition("=")
-        try:
-            mix[name.strip()] = float(share)
-        except ValueError:
-            raise SincereError(f"bad mix entry {part!r}; use NAME=SHARE, e.g. factual=0.3") from None
-    return mix
-
-
-def load_config(path: Path | None, **overrides: Any) -> RebalanceConfig:
-    """The config from a YAML file (if any), with flag values (not None) overriding it."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise SincereError(f"{path}: cannot read config ({str(exc).splitlines()[0]})") from None
-        if not isinstance(data, dict):
-            raise SincereError(f"{path}: expected a mapping")
-    data |= {k: v for k, v in overrides.items() if v is not None}
-    try:
-        return RebalanceConfig.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SincereError(f"rebalance config: {where}: {first['msg']}") from None
+    def manifest_path(self) -> Path:
+        out = Path(str(self.out))
+        return Path(self.manifest) if self.manifest else out.with_name(f"{out.stem}.manifest.json")
 
 
 def _normalise(mix: Mix, present: Counter[str]) -> dict[str, float]:
@@ -223,11 +202,11 @@ def mix_report(cells: dict[str, dict[str, int]], config: RebalanceConfig) -> dic
     return report
 
 
-def run(spec: str, audit_dir: str | Path, out: str | Path, config: RebalanceConfig,
-        manifest: str | Path | None = None) -> dict[str, Any]:
+def run(config: RebalanceConfig) -> dict[str, Any]:
     """Write the rebalanced dataset and its manifest; returns the manifest."""
-    out = Path(out)
-    manifest_path = Path(manifest) if manifest else out.with_name(f"{out.stem}.manifest.json")
+    if not (config.file and config.audit and config.out):
+        raise SincereError("give the FILE, --audit (the folder `sincere data audit FILE` wrote) and --out")
+    spec, audit_dir, out, manifest_path = config.file, config.audit, Path(config.out), config.manifest_path()
     protect = (*sources.input_paths(spec), Path(audit_dir) / "examples.jsonl", Path(audit_dir) / "summary.json")
     rows = read_audit(Path(audit_dir), spec)
     kept, dropped, cells = select(rows, config)
@@ -245,7 +224,7 @@ def run(spec: str, audit_dir: str | Path, out: str | Path, config: RebalanceConf
                 handle.write(jsonl.dumps(record) + "\n")
                 written += 1
     result = {
-        "input": spec, "audit": str(audit_dir), "output": str(out), "config": config.model_dump(),
+        "input": spec, "audit": str(audit_dir), "output": str(out), "config": scrub(asdict(config)),
         "n_input": len(rows), "n_output": written, "n_downweighted": sum(w != 1.0 for w in kept.values()),
         "n_dropped": len(dropped), "mix": mix_report(cells, config), "cells": cells, "complete": problems.complete,
         "malformed": problems.as_dict(), "dropped": dropped,

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from sincere import common_settings as common
 from sincere import jsonl, progress
 from sincere.data import drift as drift_mod
 from sincere.data import sources
@@ -33,8 +34,8 @@ from sincere.data.embed import Embedder
 from sincere.data.formats import Example, originals
 from sincere.data.restyle import Style, restyle
 from sincere.engines.base import Conversation, Engine, GenParams
-from sincere.errors import SincereError
 from sincere.models import scrub
+from sincere.settings import at_least, between, check_fields, setting
 
 OnDrift = Literal["flag", "original", "drop"]
 INSTRUCTION = (
@@ -55,26 +56,29 @@ _PREAMBLE = re.compile(r"^\s*(?:here(?:'s| is) (?:the |a |my )?(?:rewritten|revi
 
 @dataclass(frozen=True)
 class RewriteOptions:
-    """Settings of a rewrite (each maps to a `sincere data rewrite` flag)."""
+    """The flags of `sincere data rewrite` and the keys of its `--config` YAML."""
 
-    style: Style = "warm"
-    teacher: str | None = None  # an engine spec; None: the rule-based restyler
-    retries: int = 2
-    min_similarity: float = drift_mod.DEFAULT_MIN_SIMILARITY
-    on_drift: OnDrift = "flag"
-    seed: int = 0
-    max_new_tokens: int = 512
-    retry_temperature: float = 0.7
-    embedding_model: str | None = "minilm"
-    chunk: int = 64
+    file: str | None = setting(None, sources.SOURCE_HELP, flags=("FILE",))
+    out: str | None = setting(None, "The rewritten JSONL (same format, plus 'original').", flags=("--out", "-o"))
+    style: Style = setting("warm", "warm or cold.")
+    teacher: str | None = setting(None, "Teacher model (any model spec); 'none': the offline rule-based restyler, "
+                                  "which cannot change facts.")
+    retries: int = setting(2, "Retries for a drifting teacher rewrite.", check=at_least(0))
+    min_similarity: float = setting(drift_mod.DEFAULT_MIN_SIMILARITY, "Meaning coverage of an original by its "
+                                    "rewrite below this is drift.", check=between(0, 1))
+    on_drift: OnDrift = setting("flag", "Still drifting after retries: flag (keep the rewrite, flagged), original "
+                                "(keep the original turn) or drop (leave the example out).")
+    seed: int = common.seed()
+    max_new_tokens: int = common.max_new_tokens(512)
+    retry_temperature: float = common.temperature(0.7, "Temperature of a teacher's retries.")
+    embedding_model: str | None = setting("minilm", "Sentence embeddings for the drift check ('none': facts and "
+                                          "rules only).")
+    chunk: int = setting(64, "Examples rewritten together.", check=at_least(1))
+    batch_size: int | None = common.batch_size()
+    cache: bool = common.cache()
 
     def __post_init__(self) -> None:
-        if self.style not in STYLES:
-            raise SincereError(f"--style must be warm or cold, got {self.style!r}")
-        if self.on_drift not in ("flag", "original", "drop"):
-            raise SincereError(f"--on-drift must be flag, original or drop, got {self.on_drift!r}")
-        if self.retries < 0:
-            raise SincereError("--retries must be at least 0")
+        check_fields(self)
 
 
 @dataclass
@@ -232,7 +236,7 @@ def rewrite_file(spec: str, out: str | Path, options: RewriteOptions, engine: En
     if options.teacher and engine is None:
         from sincere.engines import load_engine
 
-        engine = load_engine(options.teacher)
+        engine = load_engine(options.teacher, cache=options.cache, batch_size=options.batch_size)
     rewriter = Rewriter(options, engine, embedder)
     written, flagged, dropped = 0, [], []
     with jsonl.atomic_writer(out, protect=protect) as handle, \

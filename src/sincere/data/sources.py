@@ -27,6 +27,8 @@ from sincere.errors import SincereError
 
 MAX_LISTED = 1000  # malformed records listed one by one; all are counted
 
+SOURCE_HELP = "JSONL/JSON file, hf:NAME[:CONFIG][:SPLIT] (hub id or local folder), or builtin:corpus."
+
 
 @dataclass
 class Problems:
