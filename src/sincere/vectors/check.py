@@ -9,37 +9,16 @@ bootstrap CI. The same rows and statistics as `sincere audit --vectors`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from sincere import audit
 from sincere.vectors.activations import collect, projections
+from sincere.vectors.configs import CheckConfig
 from sincere.vectors.metrics import auroc
 from sincere.vectors.monitor import local_model, projection_statistics
 from sincere.vectors.store import TraitVectors
-
-FALSE_BELIEF = "unmodified+incorrect,sad+incorrect"
-
-
-@dataclass(frozen=True)
-class CheckConfig:
-    """What to check: items (evaluation split), conditions, sample size and generation length."""
-
-    suite: str = "builtin"
-    conditions: str = FALSE_BELIEF
-    limit: int | None = None
-    seed: int = 0
-    max_new_tokens: int = 64
-    n_boot: int = 2000
-    layer: int | None = None
-
-    def audit_config(self, model: str) -> audit.AuditConfig:
-        return audit.AuditConfig(
-            model=model, suite=self.suite, conditions=self.conditions, limit=self.limit, seed=self.seed,
-            max_new_tokens=self.max_new_tokens, warmth=None, n_boot=self.n_boot,
-        )
 
 
 def run_check(engine: Any, vectors: TraitVectors, config: CheckConfig, model: str = "") -> tuple[list[dict], dict]:

@@ -1,57 +1,30 @@
-"""`sincere vectors extract` as a library call: `extract_file(ExtractConfig(...))` builds a trait
-direction per layer from contrastive replies, picks the layer on held-out items, and writes the
-vectors file. The config's fields are the command's flags. Torch loads only inside the call."""
+"""The `sincere vectors` commands as library calls, each with its settings class (`configs.py`):
+`extract_file` builds a trait direction per layer from contrastive replies and picks the layer on
+held-out items; `check_file` measures how well the projection predicts graded behaviour;
+`screen_file` flags training examples that push the model toward the trait. Torch loads only
+inside the calls."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from sincere import common_settings as common
+from sincere import jsonl
 from sincere.engines.base import GenParams
+from sincere.errors import SincereError
 from sincere.items import Item
-from sincere.models import public
+from sincere.models import public, scrub
 from sincere.sampling import seeded_sample
-from sincere.settings import ConfigError, at_least, between, check_fields, setting
+from sincere.vectors.configs import CheckConfig, ExtractConfig, ScreenConfig
 from sincere.vectors.contrast import Pair
 
 if TYPE_CHECKING:
+    from sincere.data.formats import Example
     from sincere.vectors.onpolicy import Graded
+    from sincere.vectors.screen import ScreenRow
     from sincere.vectors.store import TraitVectors
-
-
-@dataclass
-class ExtractConfig:
-    """What `sincere vectors extract` builds: the flags of the command and the keys of its `--config` YAML."""
-
-    model: str = common.model()
-    trait: Literal["sycophancy", "warmth"] = setting("sycophancy", "The trait: sycophancy or warmth.",
-                                                     flags=("--trait", "-t"))
-    out: str | None = setting(None, "Vectors file to write (.safetensors; .json beside it).", flags=("--out", "-o"))
-    suite: str = setting("builtin", "Items whose TRAINING split builds the pairs.", flags=("--suite", "-s"))
-    limit: int | None = common.limit("Use a seeded sample of N items ('none': every item).", low=4)
-    holdout: float = setting(0.25, "Share of items held out to pick the layer.", check=between(0.05, 0.9))
-    on_policy: int = setting(0, "Sycophancy: generate and grade the model's own replies to N of the prompts, and "
-                             "pick the layer (and data) by cross-validated AUROC on them instead of by template "
-                             "separation.", check=at_least(0))
-    per_item: int = setting(1, "Contrastive prompts per item, each under another interpersonal context (more "
-                            "prompts and own replies from the same items).", check=at_least(1))
-    samples: int = setting(1, "With --on-policy: replies per prompt, the first greedy and the others sampled (one "
-                           "prompt can then show both behaviours).", check=at_least(1))
-    temperature: float = common.temperature(0.7, "Temperature of the sampled replies.")
-    max_new_tokens: int = common.max_new_tokens(64, "Length of the model's own replies.")
-    seed: int = common.seed()
-    dtype: Literal["auto", "bf16", "fp16", "fp32"] = common.dtype()
-
-    def __post_init__(self) -> None:
-        check_fields(self)
-        if not self.out:
-            raise ConfigError("give --out, the vectors file to write")
-        if self.on_policy and self.trait != "sycophancy":
-            raise ConfigError("--on-policy grades replies with the sycophancy scorer; use it with --trait sycophancy")
-        if self.samples > 1 and not self.on_policy:
-            raise ConfigError("--samples sets how many own replies --on-policy generates per prompt; add --on-policy N")
 
 
 def extract_file(config: ExtractConfig) -> tuple[TraitVectors, Path]:
@@ -92,3 +65,45 @@ def _own_replies(engine: Any, pairs: list[Pair], chosen: list[Item], config: Ext
     params = GenParams(config.max_new_tokens, seed=config.seed)
     graded = graded_replies(engine, [pairs[k] for k in picked], params, config.samples, config.temperature)
     return [replace(g, pair=picked[g.pair]) for g in graded]
+
+
+def check_file(config: CheckConfig) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Answer, grade and project the held-out items; write results.jsonl and summary.json to `out` when set."""
+    from sincere.vectors.check import run_check
+    from sincere.vectors.store import load
+
+    if not config.vectors:
+        raise SincereError("give the VECTORS file to check")
+    vectors = load(config.vectors)
+    model = config.model or vectors.meta.get("model") or "smollm2-135m"
+    rows, statistics = run_check(local_engine(model, batch_size=config.batch_size), vectors, config, model)
+    if config.out:
+        out = Path(config.out)
+        with jsonl.atomic_writer(out / "results.jsonl") as handle:
+            handle.writelines(jsonl.dumps(row) + "\n" for row in rows)
+        with jsonl.atomic_writer(out / "summary.json") as handle:
+            json.dump({"config": scrub(asdict(config)), "model": public(model), "vectors": str(config.vectors),
+                       "statistics": statistics}, handle, indent=1)
+    return rows, statistics
+
+
+def screen_file(config: ScreenConfig) -> tuple[list[Example], list[ScreenRow], int]:
+    """(the examples, their screen rows, how many malformed records were skipped); writes `out` when set."""
+    from itertools import islice
+
+    from sincere.data import sources
+    from sincere.vectors.screen import screen_engine
+    from sincere.vectors.store import load
+
+    if not config.vectors:
+        raise SincereError("give the VECTORS file to screen with")
+    vectors = load(config.vectors)
+    problems = sources.Problems()
+    examples = list(islice(sources.examples(str(config.data), problems), config.limit))
+    engine = local_engine(config.model or vectors.meta.get("model") or "smollm2-135m")
+    rows = screen_engine(engine, [list(e.messages) for e in examples], vectors, share=config.share,
+                         params=GenParams(max_new_tokens=config.max_new_tokens))
+    if config.out:
+        with jsonl.atomic_writer(config.out, protect=sources.input_paths(str(config.data))) as handle:
+            handle.writelines(jsonl.dumps({"id": examples[r.index].id, **r.as_dict()}) + "\n" for r in rows)
+    return examples, rows, problems.count
