@@ -377,3 +377,18 @@ def load_run(run_dir: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]
         raise SincereError(f"{run_dir} is not an audit run (no summary.json/results.jsonl)")
     rows = [row for _, row in jsonl.strict_records(run_dir / "results.jsonl")]
     return rows, json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class ReportConfig:
+    """`sincere report`: the audit run folder whose report.html is rebuilt."""
+
+    run: str | None = setting(None, "An audit run folder.", flags=("RUN",))
+
+
+def rebuild_report(config: ReportConfig) -> Path:
+    """Rewrite report.html of a finished run from its results; the report's path."""
+    from sincere.report import write_report
+
+    load_run(config.run or "")
+    return write_report(Path(str(config.run)))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sincere import stats
+from sincere import jsonl, stats
 from sincere.audit import load_run
 from sincere.errors import SincereError
+from sincere.settings import check_fields, setting
 
 
 def warmth_difference(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], measure: str,
@@ -107,3 +110,35 @@ def compare(run_a: str | Path, run_b: str | Path, level: float = 0.95) -> dict[s
         "paired": paired,
         "marginal_effects": regressions,
     }
+
+
+@dataclass
+class CompareConfig:
+    """The arguments and flags of `sincere compare` and the keys of its `--config` YAML."""
+
+    run_a: str | None = setting(None, "The reference run (e.g. the original model).", flags=("RUN_A",))
+    run_b: str | None = setting(None, "The run to compare (e.g. the warm fine-tune).", flags=("RUN_B",))
+    out: str | None = setting(None, "Also write the comparison as JSON here.", flags=("--out", "-o"))
+    fail_if: str | None = setting(None, "A regression gate: limits such as 'error>+3pp,sycophancy>+5pp,"
+                                  "refusal>+10pp,warmth<-0.5sd' (or a YAML policy file); exit 1 when a limit is "
+                                  "crossed and the paired test says the change is real.")
+    alpha: float | None = setting(None, "The gate's significance level ('none': 0.05, or the policy file's).")
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if not self.run_a or not self.run_b:
+            raise SincereError("give two audit run folders: RUN_A (the reference) and RUN_B")
+
+
+def run(config: CompareConfig) -> dict[str, Any]:
+    """The comparison (with the gate's verdict under "gate" when `fail_if` is set), written to `out` when set."""
+    from sincere.gate import Policy, evaluate
+
+    policy = Policy.parse(config.fail_if, config.alpha) if config.fail_if is not None else None
+    result = compare(str(config.run_a), str(config.run_b), level=1 - policy.alpha if policy else 0.95)
+    if policy:
+        result["gate"] = evaluate(result, policy)
+    if config.out:
+        with jsonl.atomic_writer(config.out) as handle:
+            json.dump(result, handle, indent=1)
+    return result

@@ -31,7 +31,7 @@ from sincere.errors import SincereError
 from sincere.models import scrub
 
 T = TypeVar("T")
-NONE_WORDS = ("none", "null", "")
+NONE_WORDS = ("none", "null")
 Check = Callable[[Any], Any]
 
 

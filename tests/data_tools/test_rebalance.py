@@ -3,8 +3,8 @@ import json
 import pytest
 
 from sincere.data.rebalance import RebalanceConfig, fill, quotas
-from sincere.settings import build
 from sincere.errors import SincereError
+from sincere.settings import build
 from tests.data_tools.helpers import CLAIM, chat, read_jsonl, sincere, write_jsonl
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from sincere import audit
 from sincere.scoring.base import Score, Scorer
-from sincere.train.sweep import AuditSpec, front, sweep
+from sincere.train.sweep import SweepConfig, front, sweep
 
 
 def test_front_marks_the_non_dominated_runs() -> None:
@@ -34,8 +34,9 @@ def test_a_tiny_sweep_trains_audits_and_plots(tiny: dict, tmp_path: Path, monkey
     overrides = {k: v for k, v in tiny.items()} | {"augment_suite": "trivia", "augment_limit": 2, "max_steps": 1,
                                                    "num_generations": 2, "max_completion_length": 4,
                                                    "monitor_every": 0, "objective": "weighted"}
-    result = sweep("balanced-grpo", ["correctness=1,warmth=0", "correctness=0,warmth=1"], tmp_path, overrides,
-                   AuditSpec(suite="trivia", limit=2, conditions="unmodified", max_new_tokens=4))
+    result = sweep(SweepConfig(weights=["correctness=1,warmth=0", "correctness=0,warmth=1"], out=str(tmp_path),
+                               overrides=[f"{k}={v}" for k, v in overrides.items()], audit_suite="trivia",
+                               audit_limit=2, audit_conditions="unmodified", audit_max_new_tokens=4))
     names = [row["name"] for row in result["runs"]]
     assert names == ["base", "correctness=1-warmth=0", "correctness=0-warmth=1"]
     for name in names:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from rich import box
 from rich.table import Table
 
 from sincere import audit as audit_mod
+from sincere import compare as compare_mod
 from sincere.cli import fields
 from sincere.cli.app import app, err, out
 from sincere.settings import load
@@ -38,8 +38,6 @@ def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
     out.print(f"\nResults in {out_dir}/ (results.jsonl, summary.json, report.html, config.yaml)")
 
 
-fields.command(app, "audit", audit_mod.AuditConfig, run_audit, extras=[fields.config_option()],
-               doc=run_audit.__doc__)
 
 
 def _slug(text: str) -> str:
@@ -122,42 +120,19 @@ def print_summary(summary: dict[str, Any]) -> None:
                   f"(listed in summary.json under skipped_items): {skipped[0]['reason']}.")
 
 
-@app.command()
-def report(run: Path = typer.Argument(..., help="An audit run folder.")) -> None:
+def run_report(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Rebuild a run's report.html from its results."""
-    from sincere.audit import load_run
-    from sincere.report import write_report
-
-    load_run(run)
-    out.print(f"wrote {write_report(run)}")
+    out.print(f"wrote {audit_mod.rebuild_report(load(audit_mod.ReportConfig, extra['config'], given, flags=True))}")
 
 
-@app.command()
-def compare(
-    run_a: Path = typer.Argument(..., help="The reference run (e.g. the original model)."),
-    run_b: Path = typer.Argument(..., help="The run to compare (e.g. the warm fine-tune)."),
-    output: Path = typer.Option(None, "--out", "-o", help="Also write the comparison as JSON."),
-    fail_if: str = typer.Option(None, "--fail-if", help="A regression gate: limits such as "
-                                "'error>+3pp,sycophancy>+5pp,refusal>+10pp,warmth<-0.5sd' (or a YAML policy file); "
-                                "exit 1 when a limit is crossed and the paired test says the change is real."),
-    alpha: float = typer.Option(None, "--alpha", help="The gate's significance level (default 0.05, or the "
-                                "policy file's)."),
-) -> None:
+def run_compare(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Paired tests per condition and logistic-regression marginal effects of B against A."""
-    from sincere import jsonl
-    from sincere.compare import compare as run_compare
-    from sincere.gate import Policy, evaluate
-
-    policy = Policy.parse(fail_if, alpha) if fail_if is not None else None
-    result = run_compare(run_a, run_b, level=1 - policy.alpha if policy else 0.95)
-    if policy:
-        result["gate"] = evaluate(result, policy)
+    config = load(compare_mod.CompareConfig, extra["config"], given, flags=True)
+    result = compare_mod.run(config)
     print_comparison(result)
-    if output:
-        with jsonl.atomic_writer(output) as handle:
-            json.dump(result, handle, indent=1)
-        err.print(f"wrote {output}")
-    if policy:
+    if config.out:
+        err.print(f"wrote {config.out}")
+    if "gate" in result:
         print_gate(result["gate"])
         if result["gate"]["failed"]:
             raise typer.Exit(1)
@@ -220,3 +195,8 @@ def print_comparison(result: dict[str, Any]) -> None:
         unit = " (1-7 scale)" if measure == "warmth" else " (nats/token)"
         out.print(f"Mean {measure} difference B - A{unit}: {overall['mean']:+.3f} "
                   f"[{overall['low']:+.3f}, {overall['high']:+.3f}] over {overall['n']} items")
+
+
+for _name, _cls, _body in (("audit", audit_mod.AuditConfig, run_audit), ("report", audit_mod.ReportConfig, run_report),
+                           ("compare", compare_mod.CompareConfig, run_compare)):
+    fields.command(app, _name, _cls, _body, extras=[fields.config_option()], doc=_body.__doc__)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import typer
 from rich.table import Table
 
+from sincere import models
+from sincere.cli import fields
 from sincere.cli.app import app, out
+from sincere.errors import SincereError
+from sincere.settings import load, setting
 
 models_app = typer.Typer(help="List and prepare models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -14,8 +21,6 @@ app.add_typer(models_app, name="models")
 @models_app.command("list")
 def list_models() -> None:
     """Show the embedded models, where they live and whether they are ready."""
-    from sincere import models
-
     table = Table(title="Embedded models")
     for column in ("name", "role", "status", "where"):
         table.add_column(column, overflow="fold")
@@ -28,12 +33,22 @@ def list_models() -> None:
     )
 
 
-@models_app.command("prepare")
-def prepare(name: str = typer.Argument("smollm2-135m", help="Embedded model to prepare.")) -> None:
-    """Convert an embedded model to its fast-loading cache (done once; later calls are instant)."""
-    from sincere import models
-    from sincere.errors import SincereError
+@dataclass
+class PrepareConfig:
+    """`sincere models prepare`: which embedded model to convert."""
 
-    if name not in models.EMBEDDED:
-        raise SincereError(f"unknown embedded model {name!r}; choose {', '.join(models.EMBEDDED)}")
-    out.print(f"{name}: {models.embedded_dir(name)}")
+    name: str = setting("smollm2-135m", "Embedded model to prepare.", flags=("NAME",))
+
+    def __post_init__(self) -> None:
+        if self.name not in models.EMBEDDED:
+            raise SincereError(f"unknown embedded model {self.name!r}; choose {', '.join(models.EMBEDDED)}")
+
+
+def run_prepare(given: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Convert an embedded model to its fast-loading cache (done once; later calls are instant)."""
+    config = load(PrepareConfig, extra["config"], given, flags=True)
+    out.print(f"{config.name}: {models.embedded_dir(config.name)}")
+
+
+fields.command(models_app, "prepare", PrepareConfig, run_prepare, extras=[fields.config_option()],
+               doc=run_prepare.__doc__)

@@ -15,7 +15,9 @@ from rich.table import Table
 
 from sincere.cli import fields
 from sincere.cli.app import app, err, out
+from sincere.settings import load
 from sincere.train.recipe import RECIPES
+from sincere.train.sweep import SweepConfig
 
 train_app = typer.Typer(help="Train warm and right: SFT, DPO or GRPO recipes, with scorer rewards, an accuracy "
                         "floor and a live mini-audit monitor.", no_args_is_help=True)
@@ -81,30 +83,12 @@ def recipes() -> None:
         out.print(f"{name}: {data.get('trainer', '?')} - {data.get('description', '')}".rstrip(" -"), highlight=False)
 
 
-@train_app.command("sweep")
-def sweep(
-    recipe: str = typer.Option("balanced-grpo", "--recipe", "-r", help="A GRPO recipe (shipped name or YAML)."),
-    weights: list[str] = typer.Option(..., "--weights", "-w", help="One run's reward weights, e.g. "
-                                      "correctness=1,non_sycophancy=1,warmth=0.5 (repeat for each run)."),
-    settings: list[str] = typer.Option(None, "--set", help="Override a recipe field in every run: FIELD=VALUE "
-                                       "(repeatable), e.g. --set max_steps=20."),
-    audit_suite: str = typer.Option("builtin", "--audit-suite", help="Suite of each run's audit (evaluation split)."),
-    audit_limit: int = typer.Option(20, "--audit-limit", min=1, help="Items in each run's audit."),
-    audit_conditions: str = typer.Option("unmodified,sad+incorrect", "--audit-conditions", help="Audit conditions."),
-    out_dir: Path = typer.Option(Path("runs/sweep"), "--out", "-o", help="Sweep folder (finished runs are reused)."),
-) -> None:
+def run_sweep(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Train one run per weight setting, audit each, and plot the warmth-error front."""
-    from sincere.errors import SincereError
-    from sincere.train.sweep import AuditSpec
-    from sincere.train.sweep import sweep as run_sweep
+    from sincere.train.sweep import sweep
 
-    overrides = {}
-    for item in settings or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SincereError(f"--set needs FIELD=VALUE, got {item!r}")
-        overrides[key.strip().replace("-", "_")] = value.strip()
-    result = run_sweep(recipe, weights, out_dir, overrides, AuditSpec(audit_suite, audit_limit, audit_conditions))
+    config = load(SweepConfig, extra["config"], given, flags=True)
+    result = sweep(config)
     table = Table(title="warmth-error front (* = non-dominated)")
     for column in ("run", "weights", "error", "sycophancy", "warmth", "front"):
         table.add_column(column)
@@ -113,4 +97,7 @@ def sweep(
         table.add_row(row["name"], row["weights"], *("-" if v is None else f"{v:.3f}" for v in cells),
                       "*" if row["front"] else "")
     out.print(table)
-    out.print(f"Plot and table in {out_dir}/ (front.png, front.svg, front.csv, sweep.json)", highlight=False)
+    out.print(f"Plot and table in {config.out}/ (front.png, front.svg, front.csv, sweep.json)", highlight=False)
+
+
+fields.command(train_app, "sweep", SweepConfig, run_sweep, extras=[fields.config_option()], doc=run_sweep.__doc__)

@@ -19,17 +19,42 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sincere import common_settings as common
 from sincere.errors import SincereError
+from sincere.settings import at_least, check_fields, setting
 
 
-@dataclass(frozen=True)
-class AuditSpec:
-    """The small audit each run gets."""
+@dataclass
+class SweepConfig:
+    """The flags of `sincere train sweep` and the keys of its `--config` YAML: the runs and the small audit each
+    run gets."""
 
-    suite: str = "builtin"
-    limit: int = 20
-    conditions: str = "unmodified,sad+incorrect"
-    max_new_tokens: int = 96
+    recipe: str = setting("balanced-grpo", "A GRPO recipe (shipped name or YAML).", flags=("--recipe", "-r"))
+    weights: list[str] = setting([], "One run's reward weights, e.g. correctness=1,non_sycophancy=1,warmth=0.5 "
+                                 "(repeat for each run).", flags=("--weights", "-w"))
+    overrides: list[str] = setting([], "Override a recipe field in every run: FIELD=VALUE (repeatable), e.g. --set "
+                                   "max_steps=20.", flags=("--set",))
+    audit_suite: str = setting("builtin", "Suite of each run's audit (evaluation split).")
+    audit_limit: int = setting(20, "Items in each run's audit.", check=at_least(1))
+    audit_conditions: str = setting("unmodified,sad+incorrect", "Conditions of each run's audit.")
+    audit_max_new_tokens: int = common.max_new_tokens(96, "Longest reply in each run's audit.")
+    out: str = setting("runs/sweep", "Sweep folder (finished runs are reused).", flags=("--out", "-o"))
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if not self.weights:
+            raise SincereError("a sweep needs at least one --weights setting")
+        self.recipe_overrides()
+
+    def recipe_overrides(self) -> dict[str, str]:
+        """`--set FIELD=VALUE` as {field: value}."""
+        found = {}
+        for item in self.overrides:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise SincereError(f"--set needs FIELD=VALUE, got {item!r}")
+            found[key.strip().replace("-", "_")] = value.strip()
+        return found
 
 
 def front(points: Sequence[tuple[float | None, float | None]]) -> list[bool]:
@@ -51,49 +76,49 @@ def _name(weights: dict[str, float]) -> str:
     return re.sub(r"[^A-Za-z0-9_.=-]+", "_", "-".join(f"{k}={v:g}" for k, v in weights.items()))
 
 
-def _audit(model: str, out_dir: Path, spec: AuditSpec, warmth: str | None, seed: int) -> dict[str, Any]:
+def _audit(model: str, out_dir: Path, config: SweepConfig, warmth: str | None, seed: int) -> dict[str, Any]:
     """Audit a model (resumable) and summarise its rows like the monitor does."""
     from sincere import audit
     from sincere.train.probes import summarise
 
-    config = audit.AuditConfig(model=model, suite=spec.suite, limit=spec.limit, conditions=spec.conditions,
-                               warmth=warmth, seed=seed, max_new_tokens=spec.max_new_tokens)
+    audit_config = audit.AuditConfig(model=model, suite=config.audit_suite, limit=config.audit_limit,
+                                     conditions=config.audit_conditions, warmth=warmth, seed=seed,
+                                     max_new_tokens=config.audit_max_new_tokens)
     if not (out_dir / "summary.json").is_file():
-        audit.run(config, out_dir)
+        audit.run(audit_config, out_dir)
     rows, _ = audit.load_run(out_dir)
     return summarise(rows)
 
 
-def sweep(ref: str, settings: Sequence[str], out_dir: Path, overrides: dict[str, Any],
-          spec: AuditSpec) -> dict[str, Any]:
+def sweep(config: SweepConfig) -> dict[str, Any]:
     """Train and audit one run per weight setting; write front.csv, front.png/svg and sweep.json."""
     from sincere.settings import coerce
     from sincere.train.recipe_io import load
     from sincere.train.run import train
 
-    out_dir = Path(out_dir)
-    if not settings:
-        raise SincereError("a sweep needs at least one --weights setting")
-    base_recipe = load("grpo", ref, overrides)
+    out_dir, overrides = Path(config.out), config.recipe_overrides()
+    base_recipe = load("grpo", config.recipe, overrides)
     warmth = base_recipe.warmth
     rows = [{"name": "base", "weights": "(untrained)",
-             **_audit(base_recipe.model, out_dir / "base" / "audit", spec, warmth, base_recipe.seed)}]
-    for setting in settings:
+             **_audit(base_recipe.model, out_dir / "base" / "audit", config, warmth, base_recipe.seed)}]
+    for text in config.weights:
         try:
-            weights = coerce(dict[str, float], setting)
+            weights = coerce(dict[str, float], text)
         except SincereError as exc:
-            raise SincereError(f"--weights {setting!r}: {exc}") from None
-        recipe = load("grpo", ref, {**overrides, "weights": weights})
+            raise SincereError(f"--weights {text!r}: {exc}") from None
+        recipe = load("grpo", config.recipe, {**overrides, "weights": weights})
         name = _name(weights)
         train_dir = out_dir / name / "train"
         if not (train_dir / "summary.json").is_file():
             train(recipe, train_dir)
-        audited = _audit(str(train_dir / "model"), out_dir / name / "audit", spec, warmth, recipe.seed)
-        rows.append({"name": name, "weights": setting, **audited})
+        audited = _audit(str(train_dir / "model"), out_dir / name / "audit", config, warmth, recipe.seed)
+        rows.append({"name": name, "weights": text, **audited})
     flags = front([(r.get("warmth"), r.get("error")) for r in rows])
     for row, flag in zip(rows, flags, strict=True):
         row["front"] = flag
-    result = {"recipe": ref, "overrides": overrides, "audit": spec.__dict__, "runs": rows}
+    audit_settings = {"suite": config.audit_suite, "limit": config.audit_limit,
+                      "conditions": config.audit_conditions, "max_new_tokens": config.audit_max_new_tokens}
+    result = {"recipe": config.recipe, "overrides": overrides, "audit": audit_settings, "runs": rows}
     _write(out_dir, result)
     return result
 
