@@ -18,7 +18,6 @@ from sincere.engines.base import Conversation, Engine, Generation, GenParams
 from sincere.scoring.judge import CORRECTNESS_RUBRIC, Judge, JudgeCorrectness
 from tests.hardening import fuzzing as fz
 from tests.hardening.helpers import offline_scorers
-from tests.report.test_report import browser  # noqa: F401  (the headless Chromium fixture)
 
 PAYLOADS = [
     "<script>window.__pwned=1</script>",
@@ -114,7 +113,7 @@ def _assert_inert(driver: Any, page: Path) -> None:
     assert errors == []
 
 
-def test_audit_report_is_inert_in_chromium(tmp_path: Path, browser: Any) -> None:  # noqa: F811
+def test_audit_report_is_inert_in_chromium(tmp_path: Path, browser: Any) -> None:
     config = audit.AuditConfig(suite=f"jsonl:{hostile_items(tmp_path / 'items.jsonl')}", conditions="quick",
                                warmth=None, n_boot=20, model="<script>window.__pwned=1</script>")
     audit.run(config, tmp_path / "run", engine=Hostile(), scorers=offline_scorers())
@@ -123,7 +122,7 @@ def test_audit_report_is_inert_in_chromium(tmp_path: Path, browser: Any) -> None
     _assert_inert(browser, tmp_path / "run" / "report.html")
 
 
-def test_data_audit_report_is_inert_in_chromium(tmp_path: Path, browser: Any) -> None:  # noqa: F811
+def test_data_audit_report_is_inert_in_chromium(tmp_path: Path, browser: Any) -> None:
     data = tmp_path / "chats.jsonl"
     rows = [{"messages": [{"role": "system", "content": p}, {"role": "user", "content": f"Question {i}? {p}"},
                           {"role": "assistant", "content": f"Answer {i}. {PAYLOADS[-1 - i]}"}]}

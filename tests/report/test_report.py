@@ -7,9 +7,7 @@ import gzip
 import hashlib
 import json
 import re
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +17,6 @@ from sincere.errors import SincereError
 from sincere.report import data, write_report
 from tests.report import runs
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 DATA_BLOCK = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
 
 
@@ -132,33 +128,6 @@ def test_missing_files_raise_a_clear_error(tmp_path: Path) -> None:
 
 
 # ---- headless Chromium ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    """A headless Chromium driven by chromedriver, keeping the console log."""
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if shutil.which(path) is None]
-    if missing:
-        pytest.fail(
-            f"{', '.join(missing)} not found: the report's browser test needs Chromium; "
-            "install it with `apt-get install -y chromium chromium-driver` (Debian/Ubuntu)"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    flags = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run"
-    flags += " --disable-background-networking --disable-component-update --disable-sync --window-size=1280,900"
-    for flag in flags.split():
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _open(driver: Any, path: Path) -> None:

@@ -137,7 +137,7 @@ def test_warmth_rubric_has_seven_anchors_and_helpers() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=400))
 def test_parsing_never_crashes(reply: str) -> None:
-    correctness = JudgeCorrectness._score(sample(CAPITAL), reply)
-    warmth = JudgeWarmth._score(reply)
+    correctness = JudgeCorrectness(None)._score(sample(CAPITAL), reply)
+    warmth = JudgeWarmth(None)._score(sample(CAPITAL), reply)
     assert correctness.label in {"correct", "incorrect", "unclear", "refusal", "unscored"}
     assert warmth.label == "unscored" or 1.0 <= (warmth.value or 0) <= 7.0

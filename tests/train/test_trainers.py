@@ -28,7 +28,7 @@ def logged_keys(out: Path) -> set[str]:
 
 
 def check_folder(out: Path) -> dict[str, Any]:
-    for name in ("recipe.yaml", "metrics.csv", "summary.json", "report.html", "report.md", "trajectory.png",
+    for name in ("recipe.yaml", "metrics.csv", "summary.json", "report.html", "report.md",
                  "trajectory.svg", "model/adapter_config.json", "model/tokenizer_config.json"):
         assert (out / name).is_file(), name
     assert "<svg" in (out / "report.html").read_text()

@@ -235,7 +235,7 @@ def run(spec: str | None, out_dir: str | Path | None, options: AuditOptions | No
     }
     with jsonl.atomic_writer(out / "summary.json", protect=protect) as handle:
         json.dump(summary, handle, indent=1, ensure_ascii=False)
-    from sincere.data.report import write_report
+    from sincere.report.data_audit import write_report
 
     write_report(out / "report.html", summary, tally.flagged, protect)
     return summary

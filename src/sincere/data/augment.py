@@ -92,22 +92,18 @@ def _opening(condition: Condition, key: str) -> list[str]:
 
 def chosen_reply(item: Item, condition: Condition, key: str) -> str:
     """Warm acknowledgement, then the correct answer, plainly."""
-    parts = _opening(condition, key)
-    kind = _kind(condition)
-    if kind:
-        parts.append(BELIEF_CHOSEN[kind])
-    parts.append(answer_sentence(item, item.answer))
-    return " ".join(parts)
+    return _reply(condition, key, BELIEF_CHOSEN, answer_sentence(item, item.answer))
 
 
 def rejected_reply(item: Item, condition: Condition, key: str) -> str:
     """Just as warm, but wrong: agrees with the false belief, abandons the answer, or caves."""
-    parts = _opening(condition, key)
+    return _reply(condition, key, BELIEF_REJECTED, answer_sentence(item, item.wrong))
+
+
+def _reply(condition: Condition, key: str, beliefs: dict[str, str], answer: str) -> str:
+    """The opening, what the reply says to the user's belief (if any), then the answer."""
     kind = _kind(condition)
-    if kind:
-        parts.append(BELIEF_REJECTED[kind])
-    parts.append(answer_sentence(item, item.wrong))
-    return " ".join(parts)
+    return " ".join([*_opening(condition, key), *([beliefs[kind]] if kind else []), answer])
 
 
 def first_answer(item: Item) -> str:

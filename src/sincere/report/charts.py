@@ -1,4 +1,5 @@
-"""The report's three charts as inline SVG, built from `summary.json` statistics."""
+"""Every report chart as inline SVG: the audit's three (from `summary.json` statistics), the watch
+history's series over runs, and the training run's lines over steps."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ WIDTH = 760
 ROW = 24
 SERIES = ("incorrect", "doubt", "pushback")
 Stat = tuple[float | None, float | None, float | None]  # mean, low, high
+#: The frame of the series and line charts: width, height and the margins left, right, top, bottom.
+S_WIDTH, S_HEIGHT, S_LEFT, S_RIGHT, S_TOP, S_BOTTOM = 720.0, 200.0, 56.0, 16.0, 14.0, 34.0
 
 
 @dataclass(frozen=True)
@@ -232,3 +235,94 @@ def warmth_chart(by_condition: list[dict[str, Any]], baseline: Any) -> Chart:
         body.append(svg.text(x + 9, label_y, svg.short(point.name, 24), "label" + kind, "start", tip))
     desc = f"Scatter of mean warmth against error rate for {len(points)} conditions, with 95% CIs."
     return Chart(svg.figure(WIDTH, y1 + 46, "Warmth against error rate", desc, body, "chart-warmth"), note)
+
+
+def series_chart(entries: list[dict[str, Any]], metric: str, title: str) -> Markup | None:
+    """One outcome over the runs: a point and CI whisker per reached run, red where the gate failed, a grey
+    cross where the endpoint was unreachable; None when no run measured it."""
+    points = [(i, e, (e.get("metrics") or {}).get(metric) or {}) for i, e in enumerate(entries)]
+    measured = [(i, e, s) for i, e, s in points if s.get("mean") is not None]
+    if not measured:
+        return None
+    rate = metric != "warmth"
+    marks, _ = svg.nice_ticks(0.0, max(max(s["high"] for _, _, s in measured), 0.05), 4) if rate else \
+        svg.nice_ticks(1.0, 7.0, 6)
+    low, high = marks[0], marks[-1]
+    x = lambda i: S_LEFT + (S_WIDTH - S_LEFT - S_RIGHT) * (i + 0.5) / len(entries)  # noqa: E731
+    y = lambda v: S_TOP + (S_HEIGHT - S_TOP - S_BOTTOM) * (1 - (v - low) / (high - low))  # noqa: E731
+    parts = []
+    for tick in marks:
+        parts.append(svg.el("line", x1=S_LEFT, x2=S_WIDTH - S_RIGHT, y1=y(tick), y2=y(tick), class_="grid"))
+        parts.append(svg.text(S_LEFT - 6, y(tick) + 4, fmt.pct(tick) if rate else f"{tick:g}", "tick", "end"))
+    path = " ".join(f"{'M' if k == 0 else 'L'}{x(i):.1f},{y(s['mean']):.1f}" for k, (i, _, s) in enumerate(measured))
+    parts.append(svg.el("path", d=path, class_="trend"))
+    for i, entry in enumerate(entries):
+        parts.append(svg.text(x(i), S_HEIGHT - S_BOTTOM + 16, entry["run"], "tick", "middle",
+                              title=entry.get("started")))
+        if entry["status"] == "unreachable":
+            parts.append(svg.text(x(i), y((low + high) / 2), "\u00d7", "down", "middle", title="endpoint unreachable"))
+    for i, entry, stat in measured:
+        cls = "bad" if entry["status"] == "regressed" else "point"
+        shown = fmt.pct_ci(stat) if rate else f"{stat['mean']:.2f} [{stat['low']:.2f}, {stat['high']:.2f}]"
+        tip = f"run {entry['run']} ({entry.get('started')}): {shown}, {entry['status']}"
+        parts.append(svg.el("line", x1=x(i), x2=x(i), y1=y(stat["low"]), y2=y(stat["high"]), class_="whisker"))
+        parts.append(svg.el("circle", svg.el("title", tip), cx=x(i), cy=y(stat["mean"]), r=4.5, class_=cls))
+    return svg.el("svg", *parts, viewBox=f"0 0 {S_WIDTH:.0f} {S_HEIGHT:.0f}", role="img", aria_label=title,
+              class_="chart")
+
+
+def line_chart(series: dict[str, list[tuple[float, float | None]]], title: str, chart_id: str,
+               marks: dict[str, float] | None = None, y_range: tuple[float, float] | None = None) -> Chart:
+    """Lines over the training step, one per series (at most four colours, then repeated), with points, a
+    legend, and dashed horizontal `marks` (e.g. an accuracy floor); a note instead when nothing was logged."""
+    drawn = {name: [(x, y) for x, y in points if y is not None] for name, points in series.items()}
+    drawn = {name: points for name, points in drawn.items() if points}
+    if not drawn:
+        return Chart(None, "Nothing was logged for this chart.")
+    xs = [x for points in drawn.values() for x, _ in points]
+    ys = [y for points in drawn.values() for _, y in points] + list((marks or {}).values())
+    low, high = y_range or (min(ys), max(ys))
+    ticks, _ = svg.nice_ticks(low, high if high > low else low + 1, 4)
+    low, high = ticks[0], ticks[-1]
+    x_low, x_high = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    legend_h = 18 * len(drawn)
+    height = S_HEIGHT + legend_h
+    x = lambda v: S_LEFT + (S_WIDTH - S_LEFT - S_RIGHT) * (v - x_low) / (x_high - x_low)  # noqa: E731
+    y = lambda v: S_TOP + (S_HEIGHT - S_TOP - S_BOTTOM) * (1 - (v - low) / (high - low))  # noqa: E731
+    body = []
+    for tick in ticks:
+        body.append(svg.el("line", x1=S_LEFT, x2=S_WIDTH - S_RIGHT, y1=y(tick), y2=y(tick), class_="grid"))
+        body.append(svg.text(S_LEFT - 6, y(tick) + 4, f"{tick:g}", "tick", "end"))
+    for tick in svg.ticks(x_low, x_high, 5):
+        body.append(svg.text(x(tick), S_HEIGHT - S_BOTTOM + 16, f"{tick:g}", "tick", "middle"))
+    body.append(svg.text((S_LEFT + S_WIDTH) / 2, S_HEIGHT - 4, "step", "axis", "middle"))
+    for name, value in (marks or {}).items():
+        body.append(svg.el("line", x1=S_LEFT, x2=S_WIDTH - S_RIGHT, y1=y(value), y2=y(value), class_="ref"))
+        body.append(svg.text(S_WIDTH - S_RIGHT, y(value) - 4, f"{name} {value:g}", "note", "end"))
+    for k, (name, points) in enumerate(drawn.items()):
+        cls = f"s{k % 4}"
+        path = " ".join(f"{'M' if i == 0 else 'L'}{x(px):.1f},{y(py):.1f}" for i, (px, py) in enumerate(points))
+        body.append(svg.el("path", d=path, class_=f"line {cls}"))
+        body += [svg.el("circle", svg.el("title", f"{name} at step {px:g}: {py:.3g}"), cx=x(px), cy=y(py), r=3,
+                        class_=cls) for px, py in points]
+        top = S_HEIGHT + 18 * k + 6
+        body.append(svg.el("rect", x=S_LEFT, y=top, width=12, height=12, class_=cls))
+        body.append(svg.text(S_LEFT + 18, top + 10, name, "label"))
+    return Chart(svg.figure(S_WIDTH, height, title, f"{title}, by training step", body, chart_id))
+
+
+def bar_chart(bars: list[tuple[str, float, str]], title: str, chart_id: str) -> Chart:
+    """Horizontal bars, one per (label, value, text shown at its end), scaled to the largest value."""
+    if not bars:
+        return Chart(None, "Nothing to show.")
+    left = _label_width([label for label, _, _ in bars])
+    right = WIDTH - 90
+    top = max((value for _, value, _ in bars), default=0) or 1
+    body = []
+    for k, (label, value, shown) in enumerate(bars):
+        y = 12 + ROW * k + ROW / 2
+        body.append(svg.text(left - 8, y + 4, svg.short(label, 34), "label", "end", title=label))
+        body.append(svg.el("rect", svg.el("title", f"{label}: {shown}"), x=left, y=y - 8,
+                           width=max((right - left) * value / top, 1.0), height=16, class_="bar"))
+        body.append(svg.text(left + (right - left) * value / top + 6, y + 4, shown, "value"))
+    return Chart(svg.figure(WIDTH, 24 + ROW * len(bars), title, title, body, chart_id))

@@ -1,41 +1,16 @@
-"""Rendering a run folder into one self-contained, offline HTML file."""
+"""The audit report: a run folder rendered into one self-contained, offline HTML page (`audit.html`)."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
-from sincere import __version__, jsonl
-from sincere.report import charts, data, findings, fmt, tables
-from sincere.report.svg import clean
+from sincere.report import charts, data, findings, fmt, page, tables
 
 REPORT_NAME = "report.html"
-
-
-def _finalize(value: Any) -> Any:
-    """Every `{{ }}` value: markup passes through, text loses control characters, None shows a dash."""
-    if isinstance(value, Markup):
-        return value
-    if value is None:
-        return fmt.DASH
-    return clean(value)
-
-
-def environment() -> jinja2.Environment:
-    """The Jinja environment of every report page: autoescaped, control characters dropped, strict."""
-    return jinja2.Environment(autoescape=True, finalize=_finalize, undefined=jinja2.StrictUndefined)
-
-
-def resource(name: str) -> str:
-    """A template or script shipped in `sincere/report/`."""
-    return (resources.files("sincere.report") / name).read_text(encoding="utf-8")
 
 
 def _when(summary: dict[str, Any], run_dir: Path) -> str:
@@ -95,35 +70,17 @@ def _context(run_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any])
         "domains": domain_names,
         "domain_rows": domain_rows,
         "projection": tables.projection(stats.get("projection")),
-        "version": __version__,
-        "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "data_json": Markup(data.script_json(data.browser_data(rows, meta["conditions"]))),
     }
-
-
-def _script() -> tuple[Markup, str]:
-    """The browser script and its CSP hash (`sha256-...`)."""
-    code = resource("report.js")
-    if "</script" in code.lower():
-        raise RuntimeError("report.js must not contain '</script'")
-    digest = base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode("ascii")
-    return Markup(code), f"sha256-{digest}"
 
 
 def render(run_dir: str | Path) -> str:
     """The report of a run folder as HTML text."""
     run_dir = Path(run_dir)
     rows, summary = data.load(run_dir)
-    script, script_hash = _script()
-    template = environment().from_string(resource("template.html"))
-    return template.render(**_context(run_dir, rows, summary), script=script, script_hash=script_hash)
+    return page.render("audit.html", scripts=("report.js",), **_context(run_dir, rows, summary))
 
 
 def write_report(run_dir: str | Path) -> Path:
     """Write `run_dir/report.html` (atomically) and return its path."""
-    target = Path(run_dir) / REPORT_NAME
-    html = render(run_dir)
-    with jsonl.atomic_writer(target) as handle:
-        handle.write(html)
-    target.chmod(0o644)
-    return target
+    return page.write(Path(run_dir) / REPORT_NAME, render(run_dir))

@@ -154,10 +154,10 @@ def unscored(reply: str, expected: str) -> Score:
     )
 
 
-class JudgeCorrectness(Scorer):
-    """Correctness graded by an LLM judge under `CORRECTNESS_RUBRIC` (see the module docstring)."""
+class _JudgeScorer(Scorer):
+    """A scorer whose grades are an LLM judge's replies under a rubric, asked in one batched call."""
 
-    name = "correctness_judge"
+    rubric = ""
 
     def __init__(self, judge: Judge) -> None:
         self.judge = judge
@@ -166,12 +166,26 @@ class JudgeCorrectness(Scorer):
         """Grade many responses with one batched judge call."""
         if len(samples) != len(responses):
             raise ValueError(f"{len(samples)} samples but {len(responses)} responses")
-        prompts = [correctness_prompt(s, r) for s, r in zip(samples, responses, strict=True)]
-        replies = self.judge.ask(CORRECTNESS_RUBRIC, prompts)
+        replies = self.judge.ask(self.rubric, [self.prompt(s, r) for s, r in zip(samples, responses, strict=True)])
         return [self._score(s, reply) for s, reply in zip(samples, replies, strict=True)]
 
-    @staticmethod
-    def _score(sample: Sample, reply: str) -> Score:
+    def prompt(self, sample: Sample, response: str) -> str:
+        raise NotImplementedError
+
+    def _score(self, sample: Sample, reply: str) -> Score:
+        raise NotImplementedError
+
+
+class JudgeCorrectness(_JudgeScorer):
+    """Correctness graded by an LLM judge under `CORRECTNESS_RUBRIC` (see the module docstring)."""
+
+    name = "correctness_judge"
+    rubric = CORRECTNESS_RUBRIC
+
+    def prompt(self, sample: Sample, response: str) -> str:
+        return correctness_prompt(sample, response)
+
+    def _score(self, sample: Sample, reply: str) -> Score:
         verdict = parse_verdict(reply)
         meta = {"how": "judge", "raw": shorten(reply, 400)}
         if verdict is None:
@@ -194,23 +208,16 @@ def warmth_prompt(sample: Sample, response: str) -> str:
     )
 
 
-class JudgeWarmth(Scorer):
+class JudgeWarmth(_JudgeScorer):
     """Warmth rated 1-7 by an LLM judge under `WARMTH_RUBRIC`; value is the rating, label its anchor."""
 
     name = "warmth_judge"
+    rubric = WARMTH_RUBRIC
 
-    def __init__(self, judge: Judge) -> None:
-        self.judge = judge
+    def prompt(self, sample: Sample, response: str) -> str:
+        return warmth_prompt(sample, response)
 
-    def score_batch(self, samples: Sequence[Sample], responses: Sequence[str]) -> list[Score]:
-        """Rate many responses with one batched judge call."""
-        if len(samples) != len(responses):
-            raise ValueError(f"{len(samples)} samples but {len(responses)} responses")
-        prompts = [warmth_prompt(s, r) for s, r in zip(samples, responses, strict=True)]
-        return [self._score(reply) for reply in self.judge.ask(WARMTH_RUBRIC, prompts)]
-
-    @staticmethod
-    def _score(reply: str) -> Score:
+    def _score(self, sample: Sample, reply: str) -> Score:
         match = _WARMTH.match(last_line(reply))
         if match is None:
             return unscored(reply, "WARMTH")
