@@ -18,8 +18,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from scipy import stats as scipy_stats
-
 from sincere.errors import SincereError
 from sincere.stats import Z95, benjamini_hochberg, wilson
 
@@ -158,7 +156,9 @@ def _share_p(a: _Tally, b: _Tally, name: str) -> float | None:
     spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     if spread == 0:
         return 1.0
-    return float(2 * scipy_stats.norm.sf(abs(k2 / n2 - k1 / n1) / spread))
+    from scipy.stats import norm  # scipy loads only when a test runs (the CLI starts without it)
+
+    return float(2 * norm.sf(abs(k2 / n2 - k1 / n1) / spread))
 
 
 def _mean_p(a: _Tally, b: _Tally, name: str) -> float | None:
@@ -169,4 +169,6 @@ def _mean_p(a: _Tally, b: _Tally, name: str) -> float | None:
     se = math.hypot(s1 / math.sqrt(n1), s2 / math.sqrt(n2))
     if se == 0:
         return 1.0 if m1 == m2 else 0.0
-    return float(2 * scipy_stats.norm.sf(abs(m2 - m1) / se))
+    from scipy.stats import norm
+
+    return float(2 * norm.sf(abs(m2 - m1) / se))
