@@ -68,6 +68,8 @@ class AuditConfig:
                               "... that is new or holds this same audit).", flags=("--out", "-o"), identity=False)
     batch_size: int | None = common.batch_size()
     cache: bool = common.cache()
+    inspect_log: str | None = setting(None, "Also write an Inspect log of the run here (.eval; `inspect view` opens "
+                                      "it; needs sincere[inspect]).", identity=False)
 
     def __post_init__(self) -> None:
         """Check the settings that need no file or model, so a bad one fails before any work."""
@@ -383,7 +385,10 @@ def load_run(run_dir: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]
 class ReportConfig:
     """`sincere report`: the audit run folder whose report.html is rebuilt."""
 
-    run: str | None = setting(None, "An audit run folder.", flags=("RUN",))
+    run: str | None = setting(None, "An audit run folder, or an Inspect log (.eval) of the sincere/audit task.",
+                              flags=("RUN",))
+    out: str | None = setting(None, "With an Inspect log: the run folder to write ('none': beside the log, named "
+                              "after it).", flags=("--out", "-o"))
 
 
 def rebuild_report(config: ReportConfig) -> Path:

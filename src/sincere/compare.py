@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sincere import jsonl, stats
-from sincere.audit import load_run
 from sincere.errors import SincereError
+from sincere.inspect_ext import logs
 from sincere.settings import check_fields, setting
 
 
@@ -78,8 +78,8 @@ def unfitted_reason(paired: list[dict[str, Any]], note: str) -> str:
 def compare(run_a: str | Path, run_b: str | Path, level: float = 0.95) -> dict[str, Any]:
     """Paired tests per condition on shared (item, condition) pairs, the study's regression, and warmth
     differences with intervals at `level` (a gate at alpha uses 1 - alpha)."""
-    rows_a, summary_a = load_run(run_a)
-    rows_b, summary_b = load_run(run_b)
+    rows_a, summary_a = logs.load(run_a)
+    rows_b, summary_b = logs.load(run_b)
     rows_a, rows_b, pairing = align(rows_a, rows_b)
     keys_b = {(r["item_id"], r["condition"]) for r in rows_b}
     shared = keys_b & {(r["item_id"], r["condition"]) for r in rows_a}

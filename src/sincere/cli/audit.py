@@ -27,6 +27,10 @@ def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
         config, Path("runs") / _slug(f"{config.model}-{config.suite}-{config.seed}"))
     summary = audit_mod.run(config, out_dir, the_plan=the_plan, extensions=extensions)
     print_summary(summary)
+    if config.inspect_log:
+        from sincere.inspect_ext import logs
+
+        err.print(f"wrote the Inspect log {logs.write_log(config, config.inspect_log)} (inspect view opens it)")
     if summary["statistics"].get("judge_agreement"):
         from sincere.cli.grade import print_agreement
 
@@ -122,7 +126,12 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 def run_report(given: dict[str, Any], extra: dict[str, Any]) -> None:
     """Rebuild a run's report.html from its results."""
-    out.print(f"wrote {audit_mod.rebuild_report(load(audit_mod.ReportConfig, extra['config'], given, flags=True))}")
+    from sincere.inspect_ext import logs
+
+    config = load(audit_mod.ReportConfig, extra["config"], given, flags=True)
+    path = logs.report(str(config.run), config.out) if logs.is_log(str(config.run)) else \
+        audit_mod.rebuild_report(config)
+    out.print(f"wrote {path}")
 
 
 def run_compare(given: dict[str, Any], extra: dict[str, Any]) -> None:
