@@ -61,3 +61,30 @@ def test_the_scoring_bar_moves_within_each_scorer(monkeypatch) -> None:
     monkeypatch.setattr(audit.progress, "task", counting)
     audit.score_samples(pairs, [RefusalScorer(), RefusalScorer()])
     assert len(steps) == 2 * -(-300 // audit.SCORING_BATCH) and sum(steps) == 600  # 10 moves, not 2
+
+
+def test_notes_show_beside_the_progress_and_end_with_their_phase(log) -> None:
+    with progress.lines("generating", 4, clock=lambda: 5.0) as advance:
+        advance(1)
+        progress.note("retries", "2")
+        progress.note("in flight", "at most 4")
+        advance(3)
+    lines = log.getvalue().splitlines()
+    assert lines[1] == "generating: 1/4 (25%) after 0 s (retries 2)"
+    assert lines[-1] == "generating: done, 4/4 (100%) in 0 s (retries 2, in flight at most 4)"
+    assert progress.notes() == ""  # the next phase starts without them
+
+
+def test_the_openai_engine_counts_its_retries_beside_the_progress(log) -> None:
+    from sincere.engines import GenParams
+    from sincere.engines.openai import OpenAIEngine
+    from sincere.models import parse
+    from tests.fake_openai_server import FakeOpenAIServer
+
+    with FakeOpenAIServer(rate_limit_rate=0.5, seed=3) as fake:
+        engine = OpenAIEngine(parse(f"openai:m@{fake.base_url}"), backoff=0.01)
+        with progress.task("generating", 8) as advance:
+            engine.generate([[{"role": "user", "content": f"q{n}"}] for n in range(8)], GenParams(8), advance)
+        engine.close()
+    assert engine.retries == fake.faults > 0
+    assert f"(retries {engine.retries})" in log.getvalue().splitlines()[-1]

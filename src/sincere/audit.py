@@ -21,7 +21,7 @@ from sincere import conditions as cond
 from sincere import items as items_mod
 from sincere import jsonl, models, outdir, progress
 from sincere.engines import Engine, GenParams
-from sincere.errors import SincereError, Unreachable
+from sincere.errors import Incomplete, SincereError, Unreachable
 from sincere.models import scrub
 from sincere.sampling import seeded_sample
 from sincere.scoring.base import Scorer
@@ -152,15 +152,21 @@ def generate_samples(
                if c not in direct]
     pushed = [c for c in the_plan.conditions if c.pushback]
     done: dict[tuple[str, str], tuple[cond.Sample, Any]] = {}
+    in_order = lambda: [done[(c.name, i.id)] for c in the_plan.conditions for i in the_plan.items  # noqa: E731
+                        if (c.name, i.id) in done]
     with progress.task("generating", len(the_plan.items) * (len(direct) + len(pushed))) as advance:
         for stage in (direct, pushed):
             samples = [
                 c.build(i, *build, done[(c.without_pushback().name, i.id)][1].text if c.pushback else None)
                 for c in stage for i in the_plan.items
             ]
-            replies = engine.generate([s.messages for s in samples], params, advance)
+            try:
+                replies = engine.generate([s.messages for s in samples], params, advance)
+            except Incomplete as exc:
+                done |= {(samples[i].condition, samples[i].item.id): (samples[i], g) for i, g in exc.finished.items()}
+                raise Incomplete(str(exc), in_order()) from None
             done |= {(s.condition, s.item.id): (s, g) for s, g in zip(samples, replies, strict=True)}
-    return [done[(c.name, i.id)] for c in the_plan.conditions for i in the_plan.items]
+    return in_order()
 
 
 SCORING_BATCH = 64
@@ -299,14 +305,17 @@ def run(
     scorers = list(scorers) if scorers is not None else default_scorers(config, judge)
     started = time.time()
     the_plan, too_long = fitting(the_plan, engine, config)
+    stopped: Incomplete | None = None
     with contextlib.ExitStack() as stack:
         for extension in extensions:
             stack.enter_context(extension.generating(engine))
         try:
             pairs = generate_samples(the_plan, engine, config)
-        except Unreachable as exc:
-            raise Unreachable(f"{exc}. The replies that finished are kept in the generation cache: run the same "
-                              "command again to resume") from None
+        except Incomplete as exc:
+            if not exc.finished:
+                raise Unreachable(f"{exc}. No reply finished; run the same command again when the model answers") \
+                    from None
+            pairs, stopped = exc.finished, exc
     rows = [result_row(s, g, sc) for (s, g), sc in zip(pairs, score_samples(pairs, scorers), strict=True)]
     for extension in extensions:
         extension.annotate(rows, engine)
@@ -324,7 +333,14 @@ def run(
         "measures": measures(scorers),
         "statistics": statistics_,
     }
+    planned = len(the_plan.items) * len(the_plan.conditions)
+    if stopped is not None:
+        summary["incomplete"] = {"reason": str(stopped), "replies": len(rows), "planned": planned}
     write_run(out_dir, rows, summary, config)
+    if stopped is not None:
+        raise Unreachable(f"{stopped}. Wrote the {len(rows)} finished replies of {planned} to {out_dir} (summary.json "
+                          "marked incomplete); run the same command again to resume (finished replies come from the "
+                          "generation cache)")
     return summary
 
 

@@ -24,6 +24,24 @@ from sincere import terminal
 console = terminal.stderr
 #: Seconds between progress lines when stderr is not a terminal.
 INTERVAL = 30.0
+#: Notes shown beside the progress (e.g. an engine's retries and requests in flight), by key.
+_notes: dict[str, str] = {}
+_shown: list[Callable[[], None]] = []
+
+
+def note(key: str, text: str | None) -> None:
+    """Show `key text` beside the running progress (None: remove it); e.g. `note("retries", "3")`."""
+    if text is None:
+        _notes.pop(key, None)
+    else:
+        _notes[key] = text
+    for show in list(_shown):
+        show()
+
+
+def notes() -> str:
+    """The notes as one text, e.g. `retries 3, in flight at most 2` ('' when none)."""
+    return ", ".join(f"{key} {text}" for key, text in _notes.items())
 
 
 @contextmanager
@@ -39,11 +57,21 @@ def task(description: str, total: int | None) -> Iterator[Callable[[int], None]]
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[notes]}"),
         console=console,
         transient=False,
     ) as bar:
-        handle = bar.add_task(description, total=total)
-        yield lambda n=1: bar.advance(handle, n)
+        handle = bar.add_task(description, total=total, notes=notes())
+
+        def show() -> None:
+            bar.update(handle, notes=notes())
+
+        _shown.append(show)
+        try:
+            yield lambda n=1: bar.advance(handle, n)
+        finally:
+            _shown.remove(show)
+            _notes.clear()  # notes belong to the phase that raised them
 
 
 @contextmanager
@@ -54,7 +82,9 @@ def lines(description: str, total: int | None, interval: float = INTERVAL,
     done = 0
 
     def say(text: str) -> None:
-        console.print(f"{description}: {text}", markup=False, highlight=False, soft_wrap=True)
+        noted = notes()
+        console.print(f"{description}: {text}" + (f" ({noted})" if noted else ""), markup=False, highlight=False,
+                      soft_wrap=True)
 
     def count() -> str:
         return f"{done}/{total} ({100 * done / total:.0f}%)" if total else str(done)
@@ -67,10 +97,17 @@ def lines(description: str, total: int | None, interval: float = INTERVAL,
             last = now
             say(f"{count()} after {now - started:.0f} s")
 
+    def noted() -> None:
+        say(f"{count()} after {clock() - started:.0f} s")
+
     say("started" + (f", {total} to do" if total else ""))
+    _shown.append(noted)
     try:
         yield advance
     except BaseException:
         say(f"stopped at {count()} after {clock() - started:.0f} s")
         raise
+    finally:
+        _shown.remove(noted)
     say(f"done, {count()} in {clock() - started:.0f} s")
+    _notes.clear()

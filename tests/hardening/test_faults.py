@@ -64,11 +64,16 @@ def test_server_gone_for_good_stops_clearly_and_keeps_what_was_made(tmp_path: Pa
         served = dying.requests - dying.faults
         message = str(caught.value)
         assert "\n" not in message and ("503" in message or "gone" in message), message
-        assert not (tmp_path / "run" / "results.jsonl").exists()  # no partial results passed off as complete
+        assert "Wrote the 20 finished replies of 30" in message and "run the same command again" in message
+        partial = json.loads((tmp_path / "run" / "summary.json").read_text())  # partial results, marked as such
+        assert partial["incomplete"]["replies"] == 20 and partial["incomplete"]["planned"] == 30
+        assert len((tmp_path / "run" / "results.jsonl").read_text().splitlines()) == 20
+        assert "Incomplete" in (tmp_path / "run" / "report.html").read_text()
         assert GenerationCache(cache).count() == served == 20
         dying.gone_after, before = None, dying.requests  # the server comes back on the same address
         run_audit(dying, tmp_path / "run", cache)
         assert dying.requests - before == 6 * 5 - 20  # nothing generated twice
+        assert "incomplete" not in json.loads((tmp_path / "run" / "summary.json").read_text())
     with FakeOpenAIServer() as clean:
         run_audit(clean, tmp_path / "clean", tmp_path / "clean.sqlite")
     assert comparable(tmp_path / "run") == comparable(tmp_path / "clean")

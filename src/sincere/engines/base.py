@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TypedDict
 
-from sincere.errors import SincereError
+from sincere.errors import Incomplete, SincereError, Unreachable
 
 
 class Message(TypedDict):
@@ -95,10 +95,15 @@ class Engine(abc.ABC):
         """Generate a reply to every conversation, in input order."""
         params = params or GenParams()
         out: list[Generation | None] = [None] * len(conversations)
-        for index, generation in self.stream(conversations, params):
-            out[index] = generation
-            if progress:
-                progress(1)
+        try:
+            for index, generation in self.stream(conversations, params):
+                out[index] = generation
+                if progress:
+                    progress(1)
+        except Incomplete:
+            raise
+        except Unreachable as exc:  # keep what finished: the caller may write it
+            raise Incomplete(str(exc), {i: g for i, g in enumerate(out) if g is not None}) from None
         missing = [i for i, g in enumerate(out) if g is None]
         if missing:
             raise RuntimeError(f"engine returned no generation for conversations {missing[:5]}")

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
+from sincere import progress
 from sincere.engines.base import Conversation, Engine, Generation, GenParams, check_conversation, neutralised
 from sincere.errors import SincereError, Unreachable
 from sincere.models import DEFAULT_OPENAI_URL, ModelSpec
@@ -115,10 +116,12 @@ class _Slots:
             if outcome == "timed out" and self.limit > 1:
                 self.limit, self.streak = max(1, self.limit // 2), 0
                 logger.warning("a request timed out: at most %d request(s) in flight from now on", self.limit)
+                progress.note("in flight", f"at most {self.limit}")
             elif outcome == "answered":
                 self.streak += 1
                 if self.streak >= self.limit and self.limit < self.most:
                     self.limit, self.streak = self.limit + 1, 0
+                    progress.note("in flight", None if self.limit == self.most else f"at most {self.limit}")
             self._changed.notify_all()
 
 
@@ -171,6 +174,7 @@ class OpenAIEngine(Engine):
         self._runner: _LoopThread | None = None
         self._client: httpx.AsyncClient | None = None  # used only on the loop thread
         self._slots: _Slots | None = None
+        self.retries = 0  # requests sent again, over the engine's life (shown beside the progress)
 
     def __repr__(self) -> str:
         return f"OpenAIEngine({self.fingerprint!r}, concurrency={self.concurrency})"
@@ -273,6 +277,8 @@ class OpenAIEngine(Engine):
                         f"last error: {failure.reason}"
                     ) from None
                 delay = self._delay(attempt, failure.retry_after)
+                self.retries += 1
+                progress.note("retries", str(self.retries))
                 logger.info(
                     "%s: %s; retry %d of %d in %.2fs",
                     self.url,

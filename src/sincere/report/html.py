@@ -70,6 +70,7 @@ def _context(run_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any])
         "domains": domain_names,
         "domain_rows": domain_rows,
         "projection": tables.projection(stats.get("projection")),
+        "incomplete": summary.get("incomplete") if isinstance(summary.get("incomplete"), dict) else None,
         "data_json": Markup(data.script_json(data.browser_data(rows, meta["conditions"]))),
     }
 
