@@ -68,6 +68,8 @@ class AuditConfig:
                               "... that is new or holds this same audit).", flags=("--out", "-o"), identity=False)
     batch_size: int | None = common.batch_size()
     cache: bool = common.cache()
+    report_to: str = setting("none", "Also send the summary to experiment trackers: tensorboard, mlflow, wandb "
+                             "(comma-separated) or none.", identity=False)
     inspect_log: str | None = setting(None, "Also write an Inspect log of the run here (.eval; `inspect view` opens "
                                       "it; needs sincere[inspect]).", identity=False)
 

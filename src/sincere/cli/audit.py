@@ -11,6 +11,7 @@ from rich.table import Table
 
 from sincere import audit as audit_mod
 from sincere import compare as compare_mod
+from sincere import trackers
 from sincere.cli import fields
 from sincere.cli.app import app, err, out
 from sincere.settings import load
@@ -21,12 +22,15 @@ def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
     from sincere.vectors import audit_extensions
 
     config = load(audit_mod.AuditConfig, extra["config"], given, flags=True)
+    trackers_named = trackers.parse(config.report_to)  # a missing tracker package fails before any work
     extensions = audit_extensions(config)  # a bad --steer or --vectors fails before any work
     the_plan = audit_mod.plan(config)  # so does a bad suite or condition, before loading a model
     out_dir = Path(config.out) if config.out else audit_mod.default_out_dir(
         config, Path("runs") / _slug(f"{config.model}-{config.suite}-{config.seed}"))
     summary = audit_mod.run(config, out_dir, the_plan=the_plan, extensions=extensions)
     print_summary(summary)
+    for name, where in trackers.report(summary, trackers_named, out_dir).items():
+        err.print(f"sent the summary to {name}: {where}")
     if config.inspect_log:
         from sincere.inspect_ext import logs
 
