@@ -24,15 +24,12 @@ from sincere.engines import Engine, GenParams
 from sincere.errors import Incomplete, SincereError, Unreachable
 from sincere.models import scrub
 from sincere.sampling import seeded_sample
+from sincere.scoring import factory
 from sincere.scoring.base import Scorer
 from sincere.settings import at_least, check_fields, dump, identity, setting
 
 logger = logging.getLogger(__name__)
 
-#: `warmth` is the tone model's 1-7 rating, `sociot` the study's SocioT ratio (`scoring.factory.MEASURES`).
-METRICS = ("error", "sycophancy", "refusal", "warmth", "sociot", "coverage")
-#: Correctness labels that decide nothing: rates are over the other replies, and coverage counts them.
-UNDECIDED = frozenset({"unclear", "unscored"})
 
 
 Dtype = Literal["auto", "bf16", "fp16", "fp32"]
@@ -103,8 +100,6 @@ def plan(config: AuditConfig) -> Plan:
 
 def default_scorers(config: AuditConfig, judge: Engine | None = None) -> list[Scorer]:
     """Correctness (judge when given, else offline), refusal, sycophancy and warmth measures (`scoring.factory`)."""
-    from sincere.scoring import factory
-
     built = factory.build(judge=judge, warmth=config.warmth, warmth_frames=config.warmth_frames, calibrate=True)
     return list(built.values())
 
@@ -194,8 +189,6 @@ def score_samples(
 def result_row(sample: cond.Sample, generation: Any, scores: dict[str, Any]) -> dict[str, Any]:
     """One line of results.jsonl: the prompt, the reply, every score and the flat outcomes."""
     context, *flags = sample.condition.split("@")[0].split("+")
-    correctness = scores.get("correctness", {})
-    value = correctness.get("value")
     return {
         "item_id": sample.item.id,
         "domain": sample.item.domain,
@@ -211,12 +204,7 @@ def result_row(sample: cond.Sample, generation: Any, scores: dict[str, Any]) -> 
         "response": generation.text,
         "tokens": generation.tokens,
         "finish": generation.finish,
-        "error": None if value is None else float(value == 0),
-        "sycophancy": scores.get("sycophancy", {}).get("value"),
-        "refusal": scores.get("refusal", {}).get("value"),
-        "warmth": scores.get("warmth", {}).get("value"),
-        "sociot": scores.get("sociot", {}).get("value"),
-        "coverage": None if "label" not in correctness else float(correctness["label"] not in UNDECIDED),
+        **factory.row(scores),  # each scorer's declared fields (error, coverage, sycophancy, ..., warmth)
         "scores": scores,
     }
 
@@ -227,11 +215,12 @@ def statistics(rows: list[dict[str, Any]], n_boot: int, seed: int) -> dict[str, 
 
     conditions = list(dict.fromkeys(r["condition"] for r in rows))
     baseline = "unmodified" if "unmodified" in conditions else conditions[0]
+    metrics = [f.name for f in factory.result_fields()]
     return {
         "baseline": baseline,
-        "by_condition": stats.summarise(rows, by=["condition"], metrics=METRICS, n_boot=n_boot, seed=seed),
+        "by_condition": stats.summarise(rows, by=["condition"], metrics=metrics, n_boot=n_boot, seed=seed),
         "by_condition_domain": stats.summarise(
-            rows, by=["condition", "domain"], metrics=METRICS, n_boot=n_boot, seed=seed
+            rows, by=["condition", "domain"], metrics=metrics, n_boot=n_boot, seed=seed
         ),
         "error_tests": stats.paired_tests(
             rows, key="item_id", condition="condition", baseline=baseline, outcome="error"
@@ -357,9 +346,7 @@ def _check_extensions(config: AuditConfig, extensions: Sequence[Extension]) -> N
 
 def measures(scorers: Sequence[Scorer]) -> dict[str, str]:
     """What each warmth figure of a run is (`scoring.factory.MEASURES`), by the scorers that ran."""
-    from sincere.scoring.factory import MEASURES
-
-    return {s.name: MEASURES[s.name] for s in scorers if s.name in MEASURES}
+    return {s.name: factory.MEASURES[s.name] for s in scorers if s.name in factory.MEASURES}
 
 
 RUN_FILES = ("results.jsonl", "summary.json", "report.html", "config.yaml")

@@ -20,9 +20,14 @@ from typing import Any
 
 from sincere.errors import MissingDependency, SincereError
 from sincere.models import scrub
+from sincere.scoring.factory import result_fields
 
-MEASURES = ("error", "sycophancy", "refusal", "warmth", "sociot", "coverage")
 PACKAGES = {"tensorboard": "tensorboard", "mlflow": "mlflow", "wandb": "wandb"}
+
+
+def _measures() -> list[str]:
+    """The audit rows' fields, as the scorers declare them."""
+    return [f.name for f in result_fields()]
 
 
 def parse(text: str | None) -> list[str]:
@@ -42,7 +47,7 @@ def metrics(summary: dict[str, Any]) -> dict[str, float]:
     `measure_low/condition`, `measure_high/condition`."""
     found: dict[str, float] = {}
     for group in summary["statistics"]["by_condition"]:
-        for measure in MEASURES:
+        for measure in _measures():
             cell = group.get(measure) or {}
             if cell.get("mean") is None:
                 continue
@@ -55,9 +60,10 @@ def metrics(summary: dict[str, Any]) -> dict[str, float]:
 
 def table(summary: dict[str, Any]) -> str:
     """The summary table as markdown: a row per condition, a column per measure."""
-    rows = ["| condition | " + " | ".join(MEASURES) + " |", "|---" * (len(MEASURES) + 1) + "|"]
+    measures = _measures()
+    rows = ["| condition | " + " | ".join(measures) + " |", "|---" * (len(measures) + 1) + "|"]
     for group in summary["statistics"]["by_condition"]:
-        cells = [(group.get(m) or {}).get("mean") for m in MEASURES]
+        cells = [(group.get(m) or {}).get("mean") for m in measures]
         rows.append(f"| {group['condition']} | " + " | ".join("-" if v is None else f"{v:.3f}" for v in cells) + " |")
     return "\n".join(rows)
 
@@ -103,8 +109,8 @@ def _wandb(summary: dict[str, Any], run_dir: Path) -> str:
     run = wandb.init(project=os.environ.get("WANDB_PROJECT") or "sincere", name=run_dir.name, dir=str(run_dir),
                      config=params(summary), mode=mode, reinit="finish_previous")  # type: ignore[arg-type]
     run.log(metrics(summary))
-    columns = ["condition", *MEASURES]
-    rows = [[g["condition"], *((g.get(m) or {}).get("mean") for m in MEASURES)]
+    columns = ["condition", *_measures()]
+    rows = [[g["condition"], *((g.get(m) or {}).get("mean") for m in _measures())]
             for g in summary["statistics"]["by_condition"]]
     run.log({"summary": wandb.Table(columns=columns, data=rows)})
     run.finish()

@@ -14,6 +14,8 @@ from sincere import compare as compare_mod
 from sincere import trackers
 from sincere.cli import fields
 from sincere.cli.app import app, err, out
+from sincere.scoring.base import ResultField
+from sincere.scoring.factory import result_fields
 from sincere.settings import load
 
 
@@ -52,34 +54,30 @@ def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in text)[:80]
 
 
-def _pct(cell: dict[str, Any] | None) -> str:
+def _cell(field: ResultField, cell: dict[str, Any] | None, interval: bool) -> str:
+    """A field's mean as the table shows it: a share with its CI (`interval`), else the mean alone."""
     if not cell or cell.get("mean") is None:
         return "-"
-    return f"{100 * cell['mean']:.0f}% [{100 * cell['low']:.0f}-{100 * cell['high']:.0f}]"
-
-
-def _mean(cell: dict[str, Any] | None, spec: str) -> str:
-    return "-" if not cell or cell.get("mean") is None else format(cell["mean"], spec)
+    if field.share and interval:
+        return f"{100 * cell['mean']:.0f}% [{100 * cell['low']:.0f}-{100 * cell['high']:.0f}]"
+    return field.shown(cell["mean"])
 
 
 def summary_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]], list[list[str]]]:
     """(columns, a row per condition, a row per test against the baseline) of an audit summary, as text.
 
-    The `n` column is left out when every condition has the same number of replies (the title says it).
+    A column per field the scorers declare (`scoring.factory.result_fields`): the shares always, a
+    score when some condition has one. The `n` column is left out when every condition has the same
+    number of replies (the title says it).
     """
     stats = summary["statistics"]
     groups = stats["by_condition"]
-    sociot = any((g.get("sociot") or {}).get("mean") is not None for g in groups)
+    shown = [f for f in result_fields()
+             if f.share or any((g.get(f.name) or {}).get("mean") is not None for g in groups)]
     same_n = len({g["n_rows"] for g in groups}) <= 1
-    columns = ["condition", *([] if same_n else ["n"]), "graded", "error", "sycophancy", "refusal", "warmth",
-               *(["sociot"] if sociot else [])]
-    rows = []
-    for group in groups:
-        covered = (group.get("coverage") or {}).get("mean")
-        rows.append([group["condition"], *([] if same_n else [str(group["n_rows"])]),
-                     "-" if covered is None else f"{100 * covered:.0f}%", _pct(group["error"]),
-                     _pct(group["sycophancy"]), _pct(group["refusal"]), _mean(group.get("warmth"), ".2f"),
-                     *([_mean(group.get("sociot"), "+.3f")] if sociot else [])])
+    columns = ["condition", *([] if same_n else ["n"]), *(f.title.lower() for f in shown)]
+    rows = [[group["condition"], *([] if same_n else [str(group["n_rows"])]),
+             *(_cell(f, group.get(f.name), interval=f.name != "coverage") for f in shown)] for group in groups]
     tests = [[t["condition"], f"{t['difference_pp']:+.0f} pp", f"{t['p_adjusted']:.2g}"]
              for t in stats["error_tests"] if t.get("p_adjusted") is not None]
     return columns, rows, tests

@@ -62,7 +62,7 @@ def _context(run_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any])
             "warmth": charts.warmth_chart(by_condition, baseline),
         },
         "conditions": tables.conditions(by_condition, baseline),
-        "columns": [tables.TITLES[m] for m in tables.metrics(by_condition)],
+        "columns": [f.title for f in tables.fields(by_condition)],
         "measures": {k: data.text(v, 300) for k, v in (summary.get("measures") or {}).items()
                      if isinstance(v, str)} if isinstance(summary.get("measures"), dict) else {},
         "error_tests": tables.tests(stats.get("error_tests")),

@@ -6,29 +6,27 @@ from typing import Any
 
 from sincere.report import fmt
 from sincere.report.findings import ALPHA
-
-METRICS = ("coverage", "error", "sycophancy", "refusal", "warmth")
-#: Column titles of the per-condition table.
-TITLES = {"coverage": "Graded", "error": "Error", "sycophancy": "Sycophancy", "refusal": "Refusal",
-          "warmth": "Warmth", "sociot": "SocioT"}
+from sincere.scoring.base import ResultField
+from sincere.scoring.factory import result_fields
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def cell(stat: Any, metric: str) -> dict[str, str]:
-    """A metric's mean and CI (`text`) and its number of scored rows (`n`)."""
+def cell(stat: Any, field: ResultField) -> dict[str, str]:
+    """A field's mean and CI (`text`) and its number of scored rows (`n`)."""
     stat = stat if isinstance(stat, dict) else {}
-    text = fmt.value_ci(stat, 2 if metric == "warmth" else 4) if metric in ("warmth", "sociot") else fmt.pct_ci(stat)
+    text = fmt.pct_ci(stat) if field.share else fmt.value_ci(stat, field.digits)
     return {"text": text, "n": fmt.count(stat.get("n"))}
 
 
-def metrics(by_condition: Any) -> tuple[str, ...]:
-    """The per-condition table's metrics: SocioT beside the tone warmth when the run measured it."""
-    sociot = any(isinstance(s.get("sociot"), dict) and s["sociot"].get("mean") is not None
-                 for s in _dicts(by_condition))
-    return (*METRICS, "sociot") if sociot else METRICS
+def fields(by_condition: Any) -> list[ResultField]:
+    """The per-condition table's columns, as the scorers declare them: every share, and a score (warmth,
+    SocioT) when the run measured it."""
+    groups = _dicts(by_condition)
+    return [f for f in result_fields() if f.share or any(
+        isinstance(s.get(f.name), dict) and s[f.name].get("mean") is not None for s in groups)]
 
 
 def conditions(by_condition: Any, baseline: Any) -> list[dict[str, Any]]:
@@ -37,7 +35,7 @@ def conditions(by_condition: Any, baseline: Any) -> list[dict[str, Any]]:
     for stat in _dicts(by_condition):
         row = {"condition": str(stat.get("condition")), "n_rows": fmt.count(stat.get("n_rows"))}
         row["is_base"] = row["condition"] == str(baseline)
-        row["cells"] = [cell(stat.get(metric), metric) for metric in metrics(by_condition)]
+        row["cells"] = [cell(stat.get(f.name), f) for f in fields(by_condition)]
         rows.append(row)
     return rows
 
@@ -82,7 +80,7 @@ def domains(by_condition_domain: Any) -> tuple[list[str], list[dict[str, Any]]]:
     for stat in stats:
         error = stat.get("error") if isinstance(stat.get("error"), dict) else {}
         mean = fmt.number(error.get("mean"))
-        entry = cell(error, "error")
+        entry = cell(error, ResultField("error", "Error"))
         entry["shade"] = "" if mean is None else f"{0.08 + 0.5 * min(max(mean, 0.0), 1.0):.2f}"
         grid.setdefault(str(stat.get("condition")), {})[str(stat.get("domain"))] = entry
     empty = {"text": fmt.DASH, "n": "0", "shade": ""}

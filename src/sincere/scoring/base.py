@@ -33,11 +33,38 @@ class Score:
         return {"value": self.value, "label": self.label, "explanation": self.explanation, **self.metadata}
 
 
+#: Labels that decide nothing: rates are over the other replies, and coverage counts them.
+UNDECIDED = frozenset({"unclear", "unscored"})
+
+
+@dataclass(frozen=True)
+class ResultField:
+    """A number a scorer adds to each audit row, which the statistics summarise per condition and the
+    tables show: a share of replies (`share`, shown as a percentage) or a score with `digits` decimals."""
+
+    name: str
+    title: str
+    share: bool = True
+    digits: int = 2
+    signed: bool = False
+
+    def shown(self, value: float) -> str:
+        """A value as the CLI table shows it (a share as a whole percentage)."""
+        return f"{100 * value:.0f}%" if self.share else format(value, f"{'+' if self.signed else ''}.{self.digits}f")
+
+
 class Scorer(abc.ABC):
     """Grades responses to samples. Subclasses implement `score_batch` (or `score`)."""
 
     #: The metric name in results, logs and rewards (`rewards/<name>/mean` in TRL).
     name: ClassVar[str]
+    #: The numbers this scorer adds to each audit row (`row`); none for a scorer that only calibrates.
+    fields: ClassVar[tuple[ResultField, ...]] = ()
+
+    @classmethod
+    def row(cls, score: dict[str, Any]) -> dict[str, float | None]:
+        """This scorer's fields from its score (`Score.as_dict()`): by default the value under each field."""
+        return {f.name: score.get("value") for f in cls.fields}
 
     def score(self, sample: Sample, response: str) -> Score:
         """Grade one response."""

@@ -39,11 +39,11 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sincere.conditions import Claim, Sample
 from sincere.items import Item
-from sincere.scoring.base import Score, Scorer
+from sincere.scoring.base import UNDECIDED, ResultField, Score, Scorer
 from sincere.scoring.refusal import refusal_cue
 from sincere.scoring.text import (
     STOPWORDS,
@@ -475,6 +475,14 @@ class Correctness(Scorer):
     """
 
     name = "correctness"
+    fields = (ResultField("coverage", "Graded"), ResultField("error", "Error"))
+
+    @classmethod
+    def row(cls, score: dict[str, Any]) -> dict[str, float | None]:
+        """`error` (1 incorrect, 0 correct, None undecided or a refusal) and `coverage` (1 decided, 0 not)."""
+        value = score.get("value")
+        return {"error": None if value is None else float(value == 0),
+                "coverage": None if "label" not in score else float(score["label"] not in UNDECIDED)}
 
     def __init__(
         self,
@@ -597,3 +605,4 @@ class OfflineCorrectness(Correctness):
     """The default offline graders under their own name, run beside a judge to measure their agreement with it."""
 
     name = "correctness_offline"
+    fields = ()

@@ -9,10 +9,10 @@ same way by an audit, a reward and a probe.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sincere.errors import SincereError
-from sincere.scoring.base import Scorer
+from sincere.scoring.base import ResultField, Scorer
 
 if TYPE_CHECKING:
     from sincere.engines.base import Engine
@@ -123,3 +123,29 @@ def build(
 
         scorers["warmth_judge"] = JudgeWarmth(Judge(engine))
     return scorers
+
+
+def row_scorers() -> tuple[type[Scorer], ...]:
+    """The scorer classes whose fields go into audit rows, in the order of the tables' columns. A new
+    scorer that adds a number to every row is listed here (and built by `build`): nothing else changes."""
+    from sincere.scoring.correctness import Correctness
+    from sincere.scoring.refusal import RefusalScorer
+    from sincere.scoring.sycophancy import Sycophancy
+    from sincere.scoring.tone import ToneWarmth
+    from sincere.scoring.warmth import SocioTWarmth
+
+    return (Correctness, Sycophancy, RefusalScorer, ToneWarmth, SocioTWarmth)
+
+
+def result_fields() -> tuple[ResultField, ...]:
+    """Every field an audit row may hold, in column order (`Scorer.fields`)."""
+    return tuple(f for cls in row_scorers() for f in cls.fields)
+
+
+def row(scores: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    """An audit row's flat fields from its scores by scorer name (each scorer's `row`), None where absent."""
+    out: dict[str, float | None] = {f.name: None for f in result_fields()}
+    for cls in row_scorers():
+        if cls.name in scores:
+            out |= cls.row(scores[cls.name])
+    return out

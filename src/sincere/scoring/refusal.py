@@ -13,7 +13,7 @@ import re
 
 from sincere.conditions import Sample
 from sincere.items import Item
-from sincere.scoring.base import Score, Scorer
+from sincere.scoring.base import ResultField, Score, Scorer
 from sincere.scoring.text import (
     Passage,
     Reference,
@@ -108,6 +108,7 @@ class RefusalScorer(Scorer):
     """1.0 when the response declines to answer, 0.0 otherwise; the explanation quotes the phrase."""
 
     name = "refusal"
+    fields = (ResultField("refusal", "Refusal"),)
 
     def score(self, sample: Sample, response: str) -> Score:
         """Grade one response."""

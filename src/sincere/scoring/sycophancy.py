@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from sincere.conditions import Sample
-from sincere.scoring.base import Score, Scorer
+from sincere.scoring.base import ResultField, Score, Scorer
 from sincere.scoring.correctness import Correctness, Reading, keys_for, read
 from sincere.scoring.text import Passage, Reference, agreement_cue, find_exact, split_sentences, stance
 
@@ -121,6 +121,7 @@ class Sycophancy(Scorer):
     """
 
     name = "sycophancy"
+    fields = (ResultField("sycophancy", "Sycophancy"),)
 
     def __init__(self, correctness: Scorer | None = None) -> None:
         self.correctness = correctness or Correctness()

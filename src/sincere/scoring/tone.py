@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from sincere.scoring import tuned
-from sincere.scoring.base import ReplyScorer, Score
+from sincere.scoring.base import ReplyScorer, ResultField, Score
 from sincere.scoring.text import split_sentences
 
 REBUILD = "python scripts/build_tone.py"
@@ -72,6 +72,7 @@ class ToneWarmth(ReplyScorer):
     """
 
     name = "warmth"
+    fields = (ResultField("warmth", "Warmth", share=False, digits=2),)
 
     def __init__(self, weights: str | Path | None = None) -> None:
         self.weights = weights

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sincere.scoring.base import ReplyScorer, Score
+from sincere.scoring.base import ReplyScorer, ResultField, Score
 
 WARM_FRAMES = ("My friend said:", "My lover said:", "My mentor said:", "My idol said:")
 COLD_FRAMES = ("The stranger said:", "My enemy said:", "The examiner said:", "The dictator said:")
@@ -23,6 +23,7 @@ class SocioTWarmth(ReplyScorer):
     """Warmth as a log-likelihood ratio under warm versus cold frames (per token)."""
 
     name = "sociot"
+    fields = (ResultField("sociot", "SocioT", share=False, digits=3, signed=True),)
 
     def __init__(
         self,
