@@ -115,3 +115,31 @@ def test_a_log_that_is_not_of_the_task_is_one_clear_error(tmp_path: Path, env: d
     result = sincere("report", str(bad), env=env)
     assert result.returncode == 2 and "not a readable Inspect log" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_the_provider_gathers_concurrent_requests_into_one_engine_call() -> None:
+    import asyncio
+
+    from sincere.engines import GenParams
+    from sincere.engines.base import Generation
+    from sincere.inspect_ext.model import Batcher
+
+    calls: list[int] = []
+
+    class Echo:
+        def generate(self, conversations, params):  # noqa: ANN001, ANN202
+            calls.append(len(conversations))
+            if any(c[-1]["content"] == "boom" for c in conversations):
+                raise RuntimeError("engine failed")
+            return [Generation(c[-1]["content"].upper(), 1) for c in conversations]
+
+    batcher = Batcher(lambda: Echo())
+
+    async def ask_many(texts: list[str]) -> list:
+        return await asyncio.gather(*(batcher.ask([{"role": "user", "content": t}], GenParams(4)) for t in texts),
+                                    return_exceptions=True)
+
+    replies = asyncio.run(ask_many([f"q{n}" for n in range(10)]))
+    assert [r.text for r in replies] == [f"Q{n}" for n in range(10)] and calls == [10]
+    failed = asyncio.run(ask_many(["a", "boom"]))
+    assert all(isinstance(r, RuntimeError) for r in failed)
