@@ -143,3 +143,11 @@ def test_the_provider_gathers_concurrent_requests_into_one_engine_call() -> None
     assert [r.text for r in replies] == [f"Q{n}" for n in range(10)] and calls == [10]
     failed = asyncio.run(ask_many(["a", "boom"]))
     assert all(isinstance(r, RuntimeError) for r in failed)
+
+
+@pytest.mark.parametrize(("target", "message"), [("", "is a folder"), ("x.json", "ends in .eval")])
+def test_a_bad_inspect_log_path_is_refused_before_any_work(tmp_path: Path, env: dict, target: str,
+                                                           message: str) -> None:
+    result = sincere("audit", "--limit", "2", "--out", str(tmp_path / "run"), "--inspect-log", str(tmp_path / target),
+                     env=env)
+    assert result.returncode == 2 and message in result.stderr and not (tmp_path / "run").exists()

@@ -25,6 +25,10 @@ def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
 
     config = load(audit_mod.AuditConfig, extra["config"], given, flags=True)
     trackers_named = trackers.parse(config.report_to)  # a missing tracker package fails before any work
+    if config.inspect_log:
+        from sincere.inspect_ext import logs
+
+        logs.check_target(config.inspect_log)
     extensions = audit_extensions(config)  # a bad --steer or --vectors fails before any work
     the_plan = audit_mod.plan(config)  # so does a bad suite or condition, before loading a model
     out_dir = Path(config.out) if config.out else audit_mod.default_out_dir(
@@ -34,8 +38,6 @@ def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
     for name, where in trackers.report(summary, trackers_named, out_dir).items():
         err.print(f"sent the summary to {name}: {where}")
     if config.inspect_log:
-        from sincere.inspect_ext import logs
-
         err.print(f"wrote the Inspect log {logs.write_log(config, config.inspect_log)} (inspect view opens it)")
     if summary["statistics"].get("judge_agreement"):
         from sincere.cli.grade import print_agreement

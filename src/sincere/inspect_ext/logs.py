@@ -31,6 +31,20 @@ def load(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return load_log(path) if is_log(path) else audit.load_run(path)
 
 
+def check_target(path: str | Path) -> None:
+    """Before an audit that will write an Inspect log there: inspect-ai is installed and `path` can be a file."""
+    _inspect()
+    target = Path(path)
+    if target.is_dir():
+        raise SincereError(f"--inspect-log {path} is a folder; give a file name such as run.eval")
+    if target.suffix != ".eval":
+        raise SincereError(f"--inspect-log {path}: an Inspect log file ends in .eval")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SincereError(f"--inspect-log {path}: cannot create its folder ({exc.strerror})") from None
+
+
 def _inspect() -> None:
     """MissingDependency unless inspect-ai is installed."""
     import importlib.util
