@@ -21,6 +21,7 @@ label `unscored`, with the reply (shortened) in the explanation. Engine errors p
 
 from __future__ import annotations
 
+import abc
 import re
 from collections.abc import Sequence
 
@@ -169,11 +170,13 @@ class _JudgeScorer(Scorer):
         replies = self.judge.ask(self.rubric, [self.prompt(s, r) for s, r in zip(samples, responses, strict=True)])
         return [self._score(s, reply) for s, reply in zip(samples, replies, strict=True)]
 
+    @abc.abstractmethod
     def prompt(self, sample: Sample, response: str) -> str:
-        raise NotImplementedError
+        """The material the judge reads for one reply."""
 
+    @abc.abstractmethod
     def _score(self, sample: Sample, reply: str) -> Score:
-        raise NotImplementedError
+        """The Score of one judge reply."""
 
 
 class JudgeCorrectness(_JudgeScorer):
