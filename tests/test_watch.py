@@ -104,3 +104,17 @@ def test_the_watch_command_exits_1_on_a_regression(tmp_path: Path) -> None:
         assert code == 1 and "REGRESSED" in out
     code, _, err = fz.run_cli([*args, "--every", "soon"])
     assert code == 2 and "--every" in err
+
+
+def test_each_run_goes_to_the_trackers_at_its_number(tmp_path: Path) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    with FakeOpenAIServer(responder=Model()) as server:
+        config = watch.WatchConfig(model=f"openai:deployed@{server.base_url}", history=tmp_path / "watch",
+                                   suite="trivia", limit=6, conditions="unmodified,sad+incorrect", warmth="none",
+                                   report_to="tensorboard")
+        for _ in range(2):
+            watch.run_once(config)
+    events = EventAccumulator(str(tmp_path / "watch" / "tensorboard"))
+    events.Reload()
+    assert [e.step for e in events.Scalars("coverage/sad+incorrect")] == [1, 2]

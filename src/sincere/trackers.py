@@ -5,7 +5,8 @@ summary table as text. Training reports through TRL's own `report_to`.
 
 Where: TensorBoard event files in `RUN/tensorboard`; MLflow to `$MLFLOW_TRACKING_URI`, else a local
 file store in `RUN/mlruns`; W&B to the project `$WANDB_PROJECT` (default `sincere`), offline in
-`RUN/wandb` unless `$WANDB_MODE` says otherwise. Keys come from the trackers' own environment
+`RUN/wandb` unless `$WANDB_MODE` says otherwise. `sincere watch --report-to` keeps one store per
+history (`HISTORY/tensorboard`, ...), each run at its run number. Keys come from the trackers' own environment
 variables; nothing here reads or writes one.
 """
 
@@ -15,6 +16,7 @@ import importlib.util
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,28 +75,40 @@ def params(summary: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in scrub(summary.get("config") or {}).items()}
 
 
-def _tensorboard(summary: dict[str, Any], run_dir: Path) -> str:
+@dataclass(frozen=True)
+class Target:
+    """Where a summary goes: the folder of the local stores, the run's name and step, the experiment.
+    An audit is one run at step 0 in its own folder; `sincere watch` puts every run of a history in
+    the history folder, at its run number, so each tracker shows the outcomes over time."""
+
+    store: Path
+    name: str
+    step: int = 0
+    experiment: str = "sincere"
+
+
+def _tensorboard(summary: dict[str, Any], target: Target) -> str:
     from torch.utils.tensorboard import SummaryWriter
 
-    writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+    writer = SummaryWriter(log_dir=str(target.store / "tensorboard"))
     for name, value in metrics(summary).items():
-        writer.add_scalar(name, value, 0)
-    writer.add_text("summary", table(summary), 0)
-    writer.add_text("config", "\n".join(f"- {k}: {v}" for k, v in params(summary).items()), 0)
+        writer.add_scalar(name, value, target.step)
+    writer.add_text("summary", table(summary), target.step)
+    writer.add_text("config", "\n".join(f"- {k}: {v}" for k, v in params(summary).items()), target.step)
     writer.close()
-    return str(run_dir / "tensorboard")
+    return str(target.store / "tensorboard")
 
 
-def _mlflow(summary: dict[str, Any], run_dir: Path) -> str:
+def _mlflow(summary: dict[str, Any], target: Target) -> str:
     import mlflow
 
     uri = os.environ.get("MLFLOW_TRACKING_URI")
     if not uri:  # the local file store, which MLflow 3 keeps behind a switch
-        uri = (run_dir / "mlruns").resolve().as_uri()
+        uri = (target.store / "mlruns").resolve().as_uri()
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
     mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment("sincere")
-    with mlflow.start_run(run_name=run_dir.name):
+    mlflow.set_experiment(target.experiment)
+    with mlflow.start_run(run_name=target.name):
         mlflow.log_params(params(summary))
         mlflow.log_metrics({name.replace("+", "_plus_"): value for name, value in metrics(summary).items()})
         mlflow.log_text(table(summary), "summary.md")
@@ -102,25 +116,28 @@ def _mlflow(summary: dict[str, Any], run_dir: Path) -> str:
     return uri
 
 
-def _wandb(summary: dict[str, Any], run_dir: Path) -> str:
+def _wandb(summary: dict[str, Any], target: Target) -> str:
     import wandb
 
     mode = os.environ.get("WANDB_MODE") or "offline"
-    run = wandb.init(project=os.environ.get("WANDB_PROJECT") or "sincere", name=run_dir.name, dir=str(run_dir),
-                     config=params(summary), mode=mode, reinit="finish_previous")  # type: ignore[arg-type]
+    run = wandb.init(project=os.environ.get("WANDB_PROJECT") or target.experiment, name=target.name,
+                     dir=str(target.store), config=params(summary), mode=mode,
+                     reinit="finish_previous")  # type: ignore[arg-type]
     run.log(metrics(summary))
     columns = ["condition", *_measures()]
     rows = [[g["condition"], *((g.get(m) or {}).get("mean") for m in _measures())]
             for g in summary["statistics"]["by_condition"]]
     run.log({"summary": wandb.Table(columns=columns, data=rows)})
     run.finish()
-    return f"{run_dir / 'wandb'} ({mode})"
+    return f"{target.store / 'wandb'} ({mode})"
 
 
-WRITERS: dict[str, Callable[[dict[str, Any], Path], str]] = {
+WRITERS: dict[str, Callable[[dict[str, Any], Target], str]] = {
     "tensorboard": _tensorboard, "mlflow": _mlflow, "wandb": _wandb}
 
 
-def report(summary: dict[str, Any], names: list[str], run_dir: str | Path) -> dict[str, str]:
-    """Send the summary to each tracker; where each one wrote, by tracker."""
-    return {name: WRITERS[name](summary, Path(run_dir)) for name in names}
+def report(summary: dict[str, Any], names: list[str], target: Target | str | Path) -> dict[str, str]:
+    """Send the summary to each tracker (`target`: a run folder, or a Target); where each wrote, by tracker."""
+    if not isinstance(target, Target):
+        target = Target(Path(target), Path(target).name)
+    return {name: WRITERS[name](summary, target) for name in names}

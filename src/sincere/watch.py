@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sincere import audit, jsonl, stats
+from sincere import audit, jsonl, stats, trackers
 from sincere import common_settings as common
 from sincere.compare import compare
 from sincere.engines import CachedEngine, Engine, GenerationCache, load_engine
@@ -56,6 +56,9 @@ class WatchConfig:
     every: str | None = setting(None, "Run again after this interval (30m, 6h, 1d) until stopped ('none': one "
                                 "run per call, for cron).", identity=False)
     runs: int | None = setting(None, "With --every: stop after this many runs.", check=at_least(1), identity=False)
+    report_to: str = setting("none", "Also send each run's summary to experiment trackers: tensorboard, mlflow, "
+                             "wandb (comma-separated) or none; one store per history, a run at its number.",
+                             identity=False)
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -66,6 +69,7 @@ class WatchConfig:
             raise SincereError("--runs counts the runs of --every; without --every each call makes one run")
         if self.every:
             parse_every(self.every)
+        trackers.parse(self.report_to)
 
     def audit_config(self) -> audit.AuditConfig:
         return audit.AuditConfig(model=self.model, suite=self.suite, conditions=self.conditions, limit=self.limit,
@@ -105,11 +109,14 @@ def run_once(config: WatchConfig, engine: Engine | None = None, now: dt.datetime
     started = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
     entry: dict[str, Any] = {"run": run_dir.name, "started": started, "model": public(config.model)}
     try:
-        audit.run(audit_config, run_dir, engine=engine or _engine(config.model, folder / "cache" / run_dir.name))
+        summary = audit.run(audit_config, run_dir,
+                            engine=engine or _engine(config.model, folder / "cache" / run_dir.name))
     except Unreachable as exc:
         entry |= {"status": "unreachable", "reason": str(exc)}
         logger.warning("run %s: the endpoint could not be reached (%s); recorded, not compared", run_dir.name, exc)
         return _record(folder, history, entry)
+    trackers.report(summary, trackers.parse(config.report_to),
+                    trackers.Target(folder, f"watch-{run_dir.name}", int(run_dir.name), "sincere-watch"))
     reached = [e for e in history if e["status"] != "unreachable"]
     entry |= {"metrics": overall(run_dir)}
     if not reached:
