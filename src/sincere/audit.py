@@ -362,6 +362,14 @@ def default_out_dir(config: AuditConfig, base: Path) -> Path:
     return outdir.first_free(base, RUN_FILES, {"run": "audit", "config": identity(config)})
 
 
+def out_dir_of(config: AuditConfig) -> Path:
+    """The config's `out`, else `runs/<model>-<suite>-<seed>` (or the first free `-2`, `-3`, ...)."""
+    if config.out:
+        return Path(config.out)
+    slug = "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in f"{config.model}-{config.suite}-{config.seed}")
+    return default_out_dir(config, Path("runs") / slug[:80])
+
+
 def write_run(out_dir: Path, rows: list[dict[str, Any]], summary: dict[str, Any],
               config: AuditConfig | None = None) -> None:
     """Write results.jsonl, summary.json, report.html and (given the config) config.yaml, each atomically."""

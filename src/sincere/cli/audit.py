@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -31,8 +30,7 @@ def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
         logs.check_target(config.inspect_log)
     extensions = audit_extensions(config)  # a bad --steer or --vectors fails before any work
     the_plan = audit_mod.plan(config)  # so does a bad suite or condition, before loading a model
-    out_dir = Path(config.out) if config.out else audit_mod.default_out_dir(
-        config, Path("runs") / _slug(f"{config.model}-{config.suite}-{config.seed}"))
+    out_dir = audit_mod.out_dir_of(config)
     summary = audit_mod.run(config, out_dir, the_plan=the_plan, extensions=extensions)
     print_summary(summary)
     for name, where in trackers.report(summary, trackers_named, out_dir).items():
@@ -48,12 +46,6 @@ def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
 
         print_check(summary["statistics"]["projection"])
     out.print(f"\nResults in {out_dir}/ (results.jsonl, summary.json, report.html, config.yaml)")
-
-
-
-
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in text)[:80]
 
 
 def _cell(field: ResultField, cell: dict[str, Any] | None, interval: bool) -> str:
