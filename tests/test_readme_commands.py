@@ -50,11 +50,11 @@ def test_each_readme_command_parses(line: str) -> None:
     settings_class = getattr(command.callback, "__settings__", None)
     if settings_class is None or context.params.get("config"):
         return
-    given = {k: v for k, v in context.params.items() if v is not None and v != [] and k not in ("config", "recipe",
+    given = {k: v for k, v in context.params.items() if v is not None and v != [] and k not in ("config", "recipe_ref",
                                                                                                   "out_dir")}
     if path and path[0] == "train" and path[-1] != "sweep":  # a recipe's settings are checked with the recipe
         from sincere.train.recipe_io import load
 
-        load(path[-1], context.params.get("recipe"), given, flags=True)
+        load(path[-1], context.params.get("recipe_ref"), given, flags=True)
         return
     build(settings_class, overrides=given, flags=True)  # types, ranges and cross-checks, no file read

@@ -149,8 +149,11 @@ def generate_samples(
                if c not in direct]
     pushed = [c for c in the_plan.conditions if c.pushback]
     done: dict[tuple[str, str], tuple[cond.Sample, Any]] = {}
-    in_order = lambda: [done[(c.name, i.id)] for c in the_plan.conditions for i in the_plan.items  # noqa: E731
-                        if (c.name, i.id) in done]
+
+    def in_order() -> list[tuple[cond.Sample, Any]]:
+        """The pairs generated so far, in plan order (condition-major)."""
+        return [done[(c.name, i.id)] for c in the_plan.conditions for i in the_plan.items if (c.name, i.id) in done]
+
     with progress.task("generating", len(the_plan.items) * (len(direct) + len(pushed))) as advance:
         for stage in (direct, pushed):
             samples = [

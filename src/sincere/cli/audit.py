@@ -15,14 +15,12 @@ from sincere.cli import fields
 from sincere.cli.app import app, err, out
 from sincere.scoring.base import ResultField
 from sincere.scoring.factory import result_fields
-from sincere.settings import load
 
 
-def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_audit(config: audit_mod.AuditConfig) -> None:
     """Audit a model: accuracy and sycophancy under interpersonal contexts and user beliefs."""
     from sincere.vectors import audit_extensions
 
-    config = load(audit_mod.AuditConfig, extra["config"], given, flags=True)
     trackers_named = trackers.parse(config.report_to)  # a missing tracker package fails before any work
     if config.inspect_log:
         from sincere.inspect_ext import logs
@@ -120,19 +118,17 @@ def print_summary(summary: dict[str, Any]) -> None:
                   f"(listed in summary.json under skipped_items): {skipped[0]['reason']}.")
 
 
-def run_report(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_report(config: audit_mod.ReportConfig) -> None:
     """Rebuild a run's report.html from its results."""
     from sincere.inspect_ext import logs
 
-    config = load(audit_mod.ReportConfig, extra["config"], given, flags=True)
     path = logs.report(str(config.run), config.out) if logs.is_log(str(config.run)) else \
         audit_mod.rebuild_report(config)
     out.print(f"wrote {path}")
 
 
-def run_compare(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_compare(config: compare_mod.CompareConfig) -> None:
     """Paired tests per condition and logistic-regression marginal effects of B against A."""
-    config = load(compare_mod.CompareConfig, extra["config"], given, flags=True)
     result = compare_mod.run(config)
     print_comparison(result)
     if config.out:
@@ -204,4 +200,4 @@ def print_comparison(result: dict[str, Any]) -> None:
 
 for _name, _cls, _body in (("audit", audit_mod.AuditConfig, run_audit), ("report", audit_mod.ReportConfig, run_report),
                            ("compare", compare_mod.CompareConfig, run_compare)):
-    fields.command(app, _name, _cls, _body, extras=[fields.config_option()], doc=_body.__doc__)
+    fields.command(app, _name, _cls, _body)

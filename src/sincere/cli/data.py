@@ -21,7 +21,6 @@ from sincere.data.audit import AuditOptions
 from sincere.data.convert import ConvertConfig, convert_file
 from sincere.data.rebalance import RebalanceConfig
 from sincere.data.rewrite import RewriteOptions
-from sincere.settings import load
 
 data_app = typer.Typer(help="Training data: audit, rebalance, rewrite (warm/cold), augment, convert.",
                        no_args_is_help=True)
@@ -49,11 +48,10 @@ def _finish(malformed: dict[str, Any], where: str) -> None:
                        "the outputs hold everything else")
 
 
-def run_audit(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_audit(config: AuditOptions) -> None:
     """Measure every example: warmth, query type, claims, correctness, length, duplicates, drift (and projections)."""
     from sincere.data.audit import run
 
-    config = load(AuditOptions, extra["config"], given, flags=True)
     summary = run(config.file, config.out, config)
     _print_audit(summary)
     if summary.get("periods"):
@@ -108,11 +106,10 @@ def _print_projection(block: dict[str, Any]) -> None:
          f"(difference >= {signed(block['threshold'])})")
 
 
-def run_rebalance(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_rebalance(config: RebalanceConfig) -> None:
     """A new dataset with a target mix over query types and warmth levels; drops listed in a manifest."""
     from sincere.data import rebalance as reb
 
-    config = load(RebalanceConfig, extra["config"], given, flags=True)
     result = reb.run(config)
     table = Table(title=f"{result['n_input']} -> {result['n_output']} examples "
                         f"({result['n_downweighted']} down-weighted, {result['n_dropped']} dropped)")
@@ -125,11 +122,10 @@ def run_rebalance(given: dict[str, Any], extra: dict[str, Any]) -> None:
     _finish(result["malformed"], str(config.manifest_path()))
 
 
-def run_rewrite(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_rewrite(config: RewriteOptions) -> None:
     """Restyle every assistant turn warm or cold, checking each rewrite for drift in meaning and facts."""
     from sincere.data.rewrite import rewrite_file, summary_path
 
-    config = load(RewriteOptions, extra["config"], given, flags=True)
     summary = rewrite_file(config.file, config.out, config)
     _say(f"wrote {summary['written']} examples to {config.out} ({config.style}, by {config.teacher or 'rules'}); "
          f"{summary['n_flagged']} flagged for drift, {summary['n_dropped']} dropped; "
@@ -139,9 +135,8 @@ def run_rewrite(given: dict[str, Any], extra: dict[str, Any]) -> None:
     _finish(summary["malformed"], str(summary_path(Path(str(config.out)))))
 
 
-def run_augment(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_augment(config: aug.AugmentConfig) -> None:
     """Adversarial training examples (contexts, false beliefs, pushback, synthetic claims) from train items."""
-    config = load(aug.AugmentConfig, extra["config"], given, flags=True)
     made, result = aug.run(config)
     if made.overlap:
         _tell(f"WARNING: {len(made.overlap)} items are also used for evaluation (kept because of "
@@ -154,9 +149,8 @@ def run_augment(given: dict[str, Any], extra: dict[str, Any]) -> None:
 
 
 
-def run_convert(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_convert(config: ConvertConfig) -> None:
     """Read any supported format or source and write JSONL (e.g. an HF dataset to a local file)."""
-    config = load(ConvertConfig, extra["config"], given, flags=True)
     written, malformed = convert_file(config)
     _say(f"wrote {written} examples to {config.out}")
     _finish(malformed, "the lines above")
@@ -165,4 +159,4 @@ def run_convert(given: dict[str, Any], extra: dict[str, Any]) -> None:
 for _name, _cls, _run in (("audit", AuditOptions, run_audit), ("rebalance", RebalanceConfig, run_rebalance),
                           ("rewrite", RewriteOptions, run_rewrite), ("augment", aug.AugmentConfig, run_augment),
                           ("convert", ConvertConfig, run_convert)):
-    fields.command(data_app, _name, _cls, _run, extras=[fields.config_option()], doc=_run.__doc__)
+    fields.command(data_app, _name, _cls, _run)

@@ -68,26 +68,32 @@ def cli_fields(cls: type) -> list[dataclasses.Field[Any]]:
     return [f for f in settings.settable(cls) if f.metadata.get("cli", True)]
 
 
-def command(group: typer.Typer, name: str, cls: type, body: Callable[[dict[str, Any], dict[str, Any]], None], *,
-            extras: Sequence[inspect.Parameter] = (), doc: str | None = None,
-            default_label: str = "default") -> None:
-    """Register `name` on `group`: one flag per field of `cls` plus `extras`; `body(overrides, extra_values)`
-    gets the flags given (by field name) and the extras' values."""
+def command(group: typer.Typer, name: str, cls: type, body: Callable[..., None], *,
+            extras: Sequence[inspect.Parameter] = (), doc: str | None = None, default_label: str = "default",
+            loader: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None) -> None:
+    """Register `name` on `group`: one flag per field of `cls`, `--config FILE`, and `extras`. The command
+    calls `body(settings, **extra_values)`, the settings built from the file and the flags given (or by
+    `loader(flags_given, extra_values)`, which replaces `--config`, as the trainers' `--recipe` does)."""
     hints = typing.get_type_hints(cls)
     fields = cli_fields(cls)
     arguments = [f for f in fields if not settings.flag_names(f)[0].startswith("-")]
     flags = [f for f in fields if f not in arguments]
+    extras = list(extras) if loader else [config_option(), *extras]
     parameters = [*(option(f, hints[f.name], default_label) for f in arguments), *extras,
                   *(option(f, hints[f.name], default_label) for f in flags)]
     names = {f.name for f in fields}
 
     def run(**kwargs: Any) -> None:
         given = {k: v for k, v in kwargs.items() if k in names and v is not None and v != []}
-        body(given, {k: v for k, v in kwargs.items() if k not in names})
+        extra = {k: v for k, v in kwargs.items() if k not in names}
+        if loader is not None:
+            body(loader(given, extra), **extra)
+        else:
+            body(settings.load(cls, extra.pop("config"), given, flags=True), **extra)
 
     run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}
-    run.__doc__ = doc or (cls.__doc__ or "").splitlines()[0]
+    run.__doc__ = doc or body.__doc__ or (cls.__doc__ or "").splitlines()[0]
     run.__name__ = name
     run.__settings__ = cls  # type: ignore[attr-defined]  # what tests and docs read the flags from
     group.command(name)(run)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sincere import generate as generate_mod
 from sincere.cli import fields
 from sincere.cli.app import app, err, out
 from sincere.errors import SincereError
-from sincere.settings import load
 
 
-def run_generate(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_generate(config: generate_mod.GenerateConfig) -> None:
     """Generate replies with a model, batched and cached; interrupted runs resume."""
-    config = load(generate_mod.GenerateConfig, extra["config"], given, flags=True)
     result = generate_mod.run(config)
     err.print(f"{len(result.lines)} replies: {result.fresh} generated, {len(result.lines) - result.fresh} "
               "from the cache")
@@ -27,5 +23,4 @@ def run_generate(given: dict[str, Any], extra: dict[str, Any]) -> None:
                            "the output holds the replies to the others")
 
 
-fields.command(app, "generate", generate_mod.GenerateConfig, run_generate, extras=[fields.config_option()],
-               doc=run_generate.__doc__)
+fields.command(app, "generate", generate_mod.GenerateConfig, run_generate)

@@ -12,12 +12,10 @@ from sincere.cli import fields
 from sincere.cli.app import app, err, out
 
 
-def run_grade(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_grade(config: grade_mod.GradeConfig) -> None:
     """Grade each line for correctness, refusal and sycophancy; print agreement with any labels."""
     from sincere.errors import SincereError
-    from sincere.settings import load
 
-    config = load(grade_mod.GradeConfig, extra["config"], given, flags=True)
     result = grade_mod.run(config)
     out.print(f"graded {result.graded} lines -> {config.output()}")
     print_summary(result.summary())
@@ -91,4 +89,4 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 
 
-fields.command(app, "grade", grade_mod.GradeConfig, run_grade, extras=[fields.config_option()], doc=run_grade.__doc__)
+fields.command(app, "grade", grade_mod.GradeConfig, run_grade)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -12,7 +11,7 @@ from sincere import models
 from sincere.cli import fields
 from sincere.cli.app import app, out
 from sincere.errors import SincereError
-from sincere.settings import load, setting
+from sincere.settings import setting
 
 models_app = typer.Typer(help="List and prepare models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -44,11 +43,9 @@ class PrepareConfig:
             raise SincereError(f"unknown embedded model {self.name!r}; choose {', '.join(models.EMBEDDED)}")
 
 
-def run_prepare(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_prepare(config: PrepareConfig) -> None:
     """Convert an embedded model to its fast-loading cache (done once; later calls are instant)."""
-    config = load(PrepareConfig, extra["config"], given, flags=True)
     out.print(f"{config.name}: {models.embedded_dir(config.name)}")
 
 
-fields.command(models_app, "prepare", PrepareConfig, run_prepare, extras=[fields.config_option()],
-               doc=run_prepare.__doc__)
+fields.command(models_app, "prepare", PrepareConfig, run_prepare)

@@ -15,8 +15,8 @@ from rich.table import Table
 
 from sincere.cli import fields
 from sincere.cli.app import app, err, out
-from sincere.settings import load
-from sincere.train.recipe import RECIPES
+from sincere.train.recipe import RECIPES, Recipe
+from sincere.train.recipe_io import load
 from sincere.train.sweep import SweepConfig
 
 train_app = typer.Typer(help="Train warm and right: SFT, DPO or GRPO recipes, with scorer rewards, an accuracy "
@@ -28,21 +28,20 @@ OUT_HELP = "Run folder (new or empty; default: runs/train-<recipe or trainer>)."
 
 
 def _register_trainer(kind: str) -> None:
-    extras = [fields.extra("recipe", Optional[str], typer.Option(None, "--recipe", "-r", help=RECIPE_HELP)),  # noqa: UP045
+    extras = [fields.extra("recipe_ref", Optional[str], typer.Option(None, "--recipe", "-r", help=RECIPE_HELP)),  # noqa: UP045
               fields.extra("out_dir", Optional[Path], typer.Option(None, "--out", "-o", help=OUT_HELP))]  # noqa: UP045
-    fields.command(train_app, kind, RECIPES[kind], lambda given, extra: run_trainer(
-        kind, extra["recipe"], extra["out_dir"], given), extras=extras, default_label="recipe default")
+    fields.command(train_app, kind, RECIPES[kind], run_trainer, extras=extras, default_label="recipe default",
+                   loader=lambda given, extra: load(kind, extra["recipe_ref"], given, flags=True),
+                   doc=(RECIPES[kind].__doc__ or "").splitlines()[0])
 
 
-def run_trainer(kind: str, ref: str | None, out_dir: Path | None, overrides: dict[str, Any]) -> None:
-    """Load the recipe, train, and print where everything went."""
-    from sincere.train.recipe_io import load
+def run_trainer(recipe: Recipe, recipe_ref: str | None = None, out_dir: Path | None = None) -> None:
+    """Train the recipe (`--recipe` and the flags), and print where everything went."""
     from sincere.train.run import train
 
-    recipe = load(kind, ref, overrides, flags=True)
-    name = Path(ref).stem if ref else kind
+    name = Path(recipe_ref).stem if recipe_ref else recipe.trainer
     out_dir = out_dir or Path("runs") / f"train-{name}"
-    err.print(f"training {kind} ({name}) on {recipe.model} into {out_dir}", highlight=False)
+    err.print(f"training {recipe.trainer} ({name}) on {recipe.model} into {out_dir}", highlight=False)
     summary = train(recipe, out_dir)
     if summary:  # other processes of a distributed run return an empty summary
         print_summary(summary, out_dir)
@@ -83,11 +82,10 @@ def recipes() -> None:
         out.print(f"{name}: {data.get('trainer', '?')} - {data.get('description', '')}".rstrip(" -"), highlight=False)
 
 
-def run_sweep(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_sweep(config: SweepConfig) -> None:
     """Train one run per weight setting, audit each, and plot the warmth-error front."""
     from sincere.train.sweep import sweep
 
-    config = load(SweepConfig, extra["config"], given, flags=True)
     result = sweep(config)
     table = Table(title="warmth-error front (* = non-dominated)")
     for column in ("run", "weights", "error", "sycophancy", "warmth", "front"):
@@ -100,4 +98,4 @@ def run_sweep(given: dict[str, Any], extra: dict[str, Any]) -> None:
     out.print(f"Plot and table in {config.out}/ (front.png, front.svg, front.csv, sweep.json)", highlight=False)
 
 
-fields.command(train_app, "sweep", SweepConfig, run_sweep, extras=[fields.config_option()], doc=run_sweep.__doc__)
+fields.command(train_app, "sweep", SweepConfig, run_sweep)

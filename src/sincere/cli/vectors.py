@@ -10,7 +10,6 @@ from rich.table import Table
 
 from sincere.cli import fields
 from sincere.cli.app import app, err, out
-from sincere.settings import load as load_settings
 from sincere.vectors.configs import CheckConfig, ExtractConfig, ScreenConfig, ShowConfig
 from sincere.vectors.pipeline import check_file, extract_file, screen_file
 
@@ -20,9 +19,9 @@ app.add_typer(vectors_app, name="vectors")
 
 
 
-def run_extract(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_extract(config: ExtractConfig) -> None:
     """Build a trait direction per layer from contrastive replies; pick the layer on held-out items."""
-    vectors, path = extract_file(load_settings(ExtractConfig, extra["config"], given, flags=True))
+    vectors, path = extract_file(config)
     print_layers(vectors.meta["layers"], vectors.layer, vectors.meta["selection"])
     window = "all reply tokens" if vectors.window is None else f"the first {vectors.window} reply tokens"
     out.print(f"{vectors.trait}: layer {vectors.layer} chosen by {vectors.meta['selection']['by']} "
@@ -46,11 +45,11 @@ def print_layers(layers: list[dict[str, Any]], chosen: int, selection: dict[str,
     out.print(table)
 
 
-def run_show(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_show(config: ShowConfig) -> None:
     """Print a vectors file's provenance and per-layer separation."""
     from sincere.vectors.store import load
 
-    vectors = load(str(load_settings(ShowConfig, extra["config"], given, flags=True).vectors))
+    vectors = load(str(config.vectors))
     selection = vectors.meta.get("selection", {})
     print_layers(vectors.meta.get("layers", []), vectors.layer, selection)
     brief = {k: v for k, v in vectors.provenance().items() if k not in ("layers", "item_ids", "held_out_ids")}
@@ -64,9 +63,8 @@ def _auc(cell: dict[str, Any]) -> str:
     return f"{cell['auroc']:.3f} [{cell['low']:.3f}-{cell['high']:.3f}]"
 
 
-def run_check(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_check(config: CheckConfig) -> None:
     """How well the projection predicts graded endorsement on held-out items (AUROC, 95% CI)."""
-    config = load_settings(CheckConfig, extra["config"], given, flags=True)
     _, statistics = check_file(config)
     print_check(statistics)
     if config.out:
@@ -88,11 +86,10 @@ def print_check(statistics: dict[str, Any]) -> None:
     out.print(table)
 
 
-def run_screen(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_screen(config: ScreenConfig) -> None:
     """Projection difference (dataset reply minus the model's own) per training example; flag the top."""
     from sincere.vectors.screen import summarise
 
-    config = load_settings(ScreenConfig, extra["config"], given, flags=True)
     examples, rows, malformed = screen_file(config)
     summary = summarise(rows)
     mean = summary["mean_difference"]
@@ -106,4 +103,4 @@ def run_screen(given: dict[str, Any], extra: dict[str, Any]) -> None:
 
 for _name, _cls, _run in (("extract", ExtractConfig, run_extract), ("show", ShowConfig, run_show),
                           ("check", CheckConfig, run_check), ("screen", ScreenConfig, run_screen)):
-    fields.command(vectors_app, _name, _cls, _run, extras=[fields.config_option()], doc=_run.__doc__)
+    fields.command(vectors_app, _name, _cls, _run)

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from sincere import watch as watch_mod
 from sincere.cli import fields
 from sincere.cli.app import app, err, out
-from sincere.settings import load
 
 
-def run_watch(given: dict[str, Any], extra: dict[str, Any]) -> None:
+def run_watch(config: watch_mod.WatchConfig) -> None:
     """Audit a deployed model on a fixed sample, compare with the baseline and the last run, keep a history.
 
     Exit code: 0 when every run of this call passed (or set the baseline), 1 when one regressed,
     3 when one could not reach the endpoint (recorded, not a regression), 2 on bad input.
     """
-    config = load(watch_mod.WatchConfig, extra["config"], given, flags=True)
     statuses = []
     for entry in watch_mod.watch(config):
         statuses.append(entry["status"])
@@ -34,5 +31,4 @@ def run_watch(given: dict[str, Any], extra: dict[str, Any]) -> None:
         raise typer.Exit(3)
 
 
-fields.command(app, "watch", watch_mod.WatchConfig, run_watch, extras=[fields.config_option()],
-               doc=run_watch.__doc__)
+fields.command(app, "watch", watch_mod.WatchConfig, run_watch)

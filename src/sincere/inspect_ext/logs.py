@@ -53,19 +53,24 @@ def _inspect() -> None:
         raise MissingDependency("inspect-ai", "reading or writing Inspect logs")
 
 
-def _row(sample: Any) -> dict[str, Any]:
-    meta = sample.metadata or {}
+def sincere_sample(metadata: dict[str, Any] | None, messages: list[Any]) -> Sample:
+    """The sincere sample of an Inspect sample of `sincere/audit` (its metadata and its messages, the reply
+    last): the item, condition, claim and prompt, as the audit built them."""
+    meta = metadata or {}
     if "item" not in meta or "condition" not in meta:
-        raise SincereError(f"sample {sample.id} is not from the sincere/audit task (no item in its metadata)")
+        raise SincereError("not a sample of the sincere/audit task (its metadata holds no item)")
     claim = Claim(**meta["claim"]) if meta.get("claim") else None
-    prompt = [{"role": m.role, "content": m.text} for m in sample.messages[:-1]]
+    prompt = [{"role": m.role, "content": m.text} for m in messages[:-1]]
+    return Sample(Item.model_validate(meta["item"]), prompt, meta["condition"], claim)
+
+
+def _row(sample: Any) -> dict[str, Any]:
     scored = {name.split("/")[-1]: score.metadata["sincere"] for name, score in (sample.scores or {}).items()
               if score.metadata and "sincere" in score.metadata}
     output = sample.output
     tokens = output.usage.output_tokens if output.usage else 0
     reply = Generation(output.completion, tokens, "length" if output.stop_reason == "max_tokens" else "stop")
-    return audit.result_row(Sample(Item.model_validate(meta["item"]), prompt, meta["condition"], claim), reply,
-                            scored)
+    return audit.result_row(sincere_sample(sample.metadata, sample.messages), reply, scored)
 
 
 def load_log(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:

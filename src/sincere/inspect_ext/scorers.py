@@ -22,8 +22,7 @@ from inspect_ai.scorer import (
 )
 from inspect_ai.solver import TaskState
 
-from sincere.conditions import Claim, Sample
-from sincere.items import Item
+from sincere.inspect_ext.logs import sincere_sample
 from sincere.scoring import factory
 from sincere.scoring.base import Scorer as SincereScorer
 
@@ -65,19 +64,8 @@ def first() -> ScoreReducer:
     return reduce
 
 
-def sincere_sample(state: TaskState) -> Sample:
-    """The sincere sample of an Inspect sample of `sincere/audit`: its item, condition, claim and prompt."""
-    meta = state.metadata
-    if "item" not in meta:
-        raise ValueError("sincere's scorers grade samples of the sincere/audit task (their metadata holds the item)")
-    item = Item.model_validate(meta["item"])
-    claim = Claim(**meta["claim"]) if meta.get("claim") else None
-    prompt = [{"role": m.role, "content": m.text} for m in state.messages[:-1]]
-    return Sample(item, prompt, meta["condition"], claim)
-
-
 def _score(grader: SincereScorer, state: TaskState) -> Score:
-    result = grader.score_batch([sincere_sample(state)], [state.output.completion])[0]
+    result = grader.score_batch([sincere_sample(state.metadata, state.messages)], [state.output.completion])[0]
     value: Any = UNDECIDED if result.value is None or result.label in ("unclear", "unscored") else result.value
     return Score(value=value, answer=result.label, explanation=result.explanation,
                  metadata={"sincere": result.as_dict()})

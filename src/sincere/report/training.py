@@ -12,12 +12,6 @@ from markupsafe import Markup
 
 from sincere.report import charts, page
 
-#: The colours of a standalone chart file (the page's style uses the same, as variables).
-STANDALONE_STYLE = (".grid{stroke:#e6e9ee}.tick,.axis,.note{fill:#5a6272;font-size:11px}.label{fill:#1d2330;"
-                    "font-size:12px}.line{fill:none;stroke-width:2}.ref{stroke:#c65300;stroke-dasharray:4 3}"
-                    ".s0{fill:#3b6ea8;stroke:#3b6ea8}.s1{fill:#b3590e;stroke:#b3590e}.s2{fill:#3a8a63;"
-                    "stroke:#3a8a63}.s3{fill:#8a5a9e;stroke:#8a5a9e}text{font-family:sans-serif}")
-
 
 def _series(log_history: Sequence[dict[str, Any]], key: str) -> list[tuple[float, float | None]]:
     return [(r["step"], float(r[key])) for r in log_history if isinstance(r.get(key), int | float)]
@@ -86,9 +80,9 @@ def facts(summary: dict[str, Any]) -> list[str]:
 
 
 def standalone(chart: Markup) -> str:
-    """A chart as an SVG file of its own (namespace and colours inline)."""
+    """A chart as an SVG file of its own: the namespace, and the pages' style inline (its colours)."""
     return str(chart).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1).replace(
-        "</title>", f"</title><style>{STANDALONE_STYLE}</style>", 1)
+        "</title>", f"</title><style><![CDATA[{page.resource('style.css')}]]></style>", 1)
 
 
 def write_report(out_dir: Path, summary: dict[str, Any], recipe_yaml: str,

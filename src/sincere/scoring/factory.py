@@ -9,6 +9,7 @@ same way by an audit, a reward and a probe.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from sincere.errors import SincereError
@@ -125,6 +126,7 @@ def build(
     return scorers
 
 
+@functools.cache
 def row_scorers() -> tuple[type[Scorer], ...]:
     """The scorer classes whose fields go into audit rows, in the order of the tables' columns. A new
     scorer that adds a number to every row is listed here (and built by `build`): nothing else changes."""
