@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sincere import audit
-from sincere.conditions import Claim, Sample
 from sincere.engines.base import Generation
 from sincere.errors import MissingDependency, SincereError
-from sincere.items import Item
+from sincere.inspect_ext.samples import sincere_sample
 
 
 def is_log(path: str | Path) -> bool:
@@ -51,17 +50,6 @@ def _inspect() -> None:
 
     if importlib.util.find_spec("inspect_ai") is None:
         raise MissingDependency("inspect-ai", "reading or writing Inspect logs")
-
-
-def sincere_sample(metadata: dict[str, Any] | None, messages: list[Any]) -> Sample:
-    """The sincere sample of an Inspect sample of `sincere/audit` (its metadata and its messages, the reply
-    last): the item, condition, claim and prompt, as the audit built them."""
-    meta = metadata or {}
-    if "item" not in meta or "condition" not in meta:
-        raise SincereError("not a sample of the sincere/audit task (its metadata holds no item)")
-    claim = Claim(**meta["claim"]) if meta.get("claim") else None
-    prompt = [{"role": m.role, "content": m.text} for m in messages[:-1]]
-    return Sample(Item.model_validate(meta["item"]), prompt, meta["condition"], claim)
 
 
 def _row(sample: Any) -> dict[str, Any]:

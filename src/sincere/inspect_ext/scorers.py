@@ -22,7 +22,7 @@ from inspect_ai.scorer import (
 )
 from inspect_ai.solver import TaskState
 
-from sincere.inspect_ext.logs import sincere_sample
+from sincere.inspect_ext.samples import sincere_sample
 from sincere.scoring import factory
 from sincere.scoring.base import Scorer as SincereScorer
 
