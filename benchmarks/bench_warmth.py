@@ -9,7 +9,10 @@ without them (`build_tone.py --leave-out-writer W --out PATH`). Prints, per meas
 - the Spearman correlation with the ratings within each scenario (mean and lowest), and pooled;
 - the share of scenario x length cells where the hostile and the condescending replies both
   score below the neutral one;
-- the Spearman correlation of score and length (words) within each tone (|rho| < 0.2 wanted);
+- the Spearman correlation of score and length (words) within each tone (|rho| < 0.2 wanted),
+  with a 95% bootstrap interval, beside the same correlation of the raters' own ratings (the
+  raters rated long effusive replies warmer and long hostile ones colder: length is part of what
+  people perceive, so a score that follows them is not penalised for it here, only shown);
 - `examples/warm-and-curt.jsonl`: pairs where the warm reply scores above the curt one;
 - replies per second, and the ratio to SocioT measured in the same run (`--sociot`);
 - with `--corpus`: the built-in corpus's replies as they are and restyled warm and cold by
@@ -56,9 +59,27 @@ def rank_figures(rows: list[dict], scores: list[float]) -> dict[str, float]:
            "rho_pooled": float(spearmanr(scores, [r["rating"] for r in rows]).statistic),
            "below_neutral": float(np.mean(below))}
     for tone in TONES:
-        picked = [(s, len(r["text"].split())) for r, s in zip(rows, scores, strict=True) if r["tone"] == tone]
-        out[f"length_rho_{tone}"] = float(spearmanr(*zip(*picked, strict=True)).statistic)
+        picked = [(s, len(r["text"].split()), r["rating"]) for r, s in zip(rows, scores, strict=True)
+                  if r["tone"] == tone]
+        score, words, rating = (np.array(column, dtype=float) for column in zip(*picked, strict=True))
+        out[f"length_rho_{tone}"] = length_rho(score, words)
+        out[f"length_ci_{tone}"] = length_ci(score, words)
+        out[f"raters_length_rho_{tone}"] = length_rho(rating, words)
     return out
+
+
+def length_rho(values: np.ndarray, words: np.ndarray) -> float:
+    """Spearman's rho of values and length (nan where the values are all equal)."""
+    return float("nan") if np.ptp(values) == 0 else float(spearmanr(values, words).statistic)
+
+
+def length_ci(values: np.ndarray, words: np.ndarray, resamples: int = 2000) -> tuple[float, float]:
+    """A 95% bootstrap interval of `length_rho`, resampling replies."""
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(values), (resamples, len(values)))
+    rhos = np.array([length_rho(values[i], words[i]) for i in picks])
+    low, high = np.nanpercentile(rhos, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def pair_wins(score: Measure) -> tuple[int, int]:
@@ -123,8 +144,11 @@ def main() -> None:
         print(f"  within-scenario Spearman {figures['rho_within']:.3f} (lowest {figures['rho_within_min']:.2f}), "
               f"pooled {figures['rho_pooled']:.3f}")
         print(f"  hostile and condescending below neutral: {figures['below_neutral']:.1%} of scenario x length cells")
-        print("  score vs length within tone: "
-              + ", ".join(f"{t} {figures[f'length_rho_{t}']:+.2f}" for t in TONES))
+        print("  score vs length within tone, Spearman [95% CI] (the raters' ratings vs length):")
+        for t in TONES:
+            low, high = figures[f"length_ci_{t}"]
+            print(f"    {t:<14} {figures[f'length_rho_{t}']:+.2f} [{low:+.2f}, {high:+.2f}]"
+                  f"  (raters {figures[f'raters_length_rho_{t}']:+.2f})")
         print(f"  examples/warm-and-curt.jsonl: warm above curt in {wins} of {pairs} pairs")
     if "sociot" in rates:
         print(f"\ntone is {rates['tone'] / rates['sociot']:.1f}x the speed of SocioT on this machine")

@@ -124,3 +124,13 @@ def test_the_data_audit_flags_an_opener_that_does_not_fit(tmp_path) -> None:
     mismatched = [[f["reason"] for f in r["flags"] if f["flag"] == "opener_mismatch"] for r in rows]
     assert "before a reply to distress" in mismatched[0][0] and "before a refusal" in mismatched[1][0]
     assert mismatched[2] == []
+
+
+def test_cold_drops_sentences_that_only_validate_feelings() -> None:
+    reply = "Waiting for medical results is very stressful. It can help to plan distractions for the days ahead."
+    assert cold(reply) == "It can help to plan distractions for the days ahead."
+    assert cold("I'm sorry for your loss. Grief often comes in waves.") == "Grief often comes in waves."
+    for kept in ("Panic attacks are frightening but are not dangerous in themselves. A doctor can help.",
+                 "Losing a job after eight years is a major event. Give yourself some time.",
+                 "Social anxiety is common."):
+        assert cold(kept) == kept  # a contrast, a number, or the only sentence stays

@@ -6,7 +6,8 @@ It cannot change facts because it never edits a content sentence's words:
   them) and a validating, informal, inclusive closing line after it ("we", "you've got this").
   The original reply appears verbatim inside the result.
 - `cold` removes framing: whole pleasantry sentences at the start or end ("Great question!",
-  "I hope this helps!"), a leading interjection ("Sure, ", "Oh, "), exclamation marks (made
+  "I hope this helps!"), opening or closing sentences that only validate feelings ("I'm sorry
+  for your loss.", "Waiting for results is very stressful."), a leading interjection ("Sure, ", "Oh, "), exclamation marks (made
   full stops) and emoji. Sentences that carry a number or a name are never removed.
 
 The framing phrases contain no numbers (not even 'one'), names or verdict words ("right", "correct"), so a
@@ -21,7 +22,7 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
-from sincere.scoring.text import split_sentences
+from sincere.scoring.text import split_sentences, tokenize
 
 Style = Literal["warm", "cold"]
 FEELINGS = re.compile(
@@ -110,6 +111,17 @@ _PLEASANTRY = re.compile(
     r"i'm really glad you shared|i appreciate you opening up|i'm here if you want|be kind to yourself)",
     re.IGNORECASE,
 )
+#: A sentence that only validates feelings ("Feeling scared before surgery is normal.").
+_VALIDATION = re.compile(
+    r"\b(?:hard|tough|difficult|painful|stressful|frightening|scary|upsetting|disappointing|disappointment|isolating|"
+    r"exhausting|overwhelming|unbearable|heartbreaking|devastating)\b|"
+    r"\b(?:normal|common|natural|understandable|okay|ok) to feel\b|\bfeel(?:s|ing)? this way\b|\bnot your fault\b|"
+    r"\b(?:is|are|feels?) (?:very |really |so |quite |completely |perfectly |increasingly )?"
+    r"(?:common|normal|natural|understandable|valid)\W*$|^\W*that is a (?:big|real|major) \w+",
+    re.IGNORECASE,
+)
+#: What makes a sentence more than validation: a contrast, a reason or a condition (numbers: `_states_a_number`).
+_CLAUSE = re.compile(r"\b(?:but|although|though|however|yet|which|because|since|if|unless)\b", re.IGNORECASE)
 _INTERJECTION = re.compile(
     r"^(?:oh|ooh|wow|well|so|okay|ok|sure|absolutely|of course|honestly|hey|hi|hello|great|awesome)"
     r"(?: there)?[,!]\s+(?=\w)",
@@ -168,9 +180,18 @@ def warm(text: str, user: str = "", key: str = "") -> str:
 
 
 def is_framing(sentence: str) -> bool:
-    """A pleasantry sentence that carries no content: no number, no name, short."""
+    """A pleasantry or a sentence that only validates feelings, carrying no content: no number, no name, short."""
     body = sentence.strip()
-    return bool(_PLEASANTRY.match(body)) and len(body.split()) <= MAX_FRAMING_WORDS and not _FACT.search(body[1:])
+    if len(body.split()) > MAX_FRAMING_WORDS or _FACT.search(body[1:]):
+        return False
+    if _PLEASANTRY.match(body):
+        return True
+    return bool(_VALIDATION.search(body)) and not _CLAUSE.search(body) and not _states_a_number(body)
+
+
+def _states_a_number(text: str) -> bool:
+    """Whether a text states a number, in digits or words ("after eight years")."""
+    return any(token[:1].isdigit() for token in tokenize(text))
 
 
 def _strip_framing(text: str) -> str:
