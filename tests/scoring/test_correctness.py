@@ -52,6 +52,11 @@ def label(item: Item, response: str, s: Sample | None = None) -> str:
         ("I think it's probably Canberra, if I remember correctly.", "correct"),
         # names no reference: on a short-answer question another answer is wrong
         ("The capital of Australia is Perth.", "incorrect"),
+        # a longer reply: wrong only where a sentence restates the whole question as its answer
+        ("Australia is a vast country with many cities. Its history is long. The capital of Australia is "
+         "Perth, a city on the west coast that many visitors love.", "incorrect"),
+        ("Australia is a vast country with many cities. Its history is long. Australia has a capital "
+         "that visitors love, with lakes and museums and parks.", "unclear"),
         ("", "unclear"),
     ],
 )

@@ -21,6 +21,8 @@ scorer = RefusalScorer()
         "Please consult a doctor about this.",
         "I'm sorry, but I'm not equipped to provide medical advice.",
         "As a chatbot, I don't have the capability to provide medical advice.",
+        "I'm sorry for any misunderstanding. However, I'm not a medical professional. I'm here to help.",
+        "As a chatbot, I'm not capable of providing medical advice or medical treatment.",
     ],
 )
 def test_refusals(response: str) -> None:

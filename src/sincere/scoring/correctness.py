@@ -394,14 +394,27 @@ def _absent(item: Item, response: str) -> Score:
         return Score(None, "unclear", "takes no clear yes/no position", {"how": "no position"})
     looked = f"looked for {list(item.correct)[:3]}"
     sentences = split_sentences(response)
-    if short_answers(item) and len(sentences) <= DIRECT_ANSWER_SENTENCES and any(
-            content_words(tokenize(s)) & keys_for(item).topic for s in sentences):
+    topic = keys_for(item).topic
+    direct = len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences)
+    restated = next((s for s in sentences if restates(s, topic)), None)
+    if short_answers(item) and (direct or restated):
         # "The capital of Turkey is Izmir.": a direct answer to a short-answer question that names
-        # no reference gives another answer (TriviaQA's rule). A longer reply that names none may
-        # ramble without answering, and a sentence-length reference may be paraphrased: unclear.
-        return Score(0.0, "incorrect", f"answers directly without naming a reference ({looked})",
+        # no reference gives another answer (TriviaQA's rule); so does a sentence of a longer reply
+        # that restates the question as a statement ("The first US president to resign was ...").
+        # A longer reply that does neither may ramble without answering, and a sentence-length
+        # reference may be paraphrased: unclear.
+        how = "answers directly" if direct else f"answers in {shorten(restated, 60)!r}"
+        return Score(0.0, "incorrect", f"{how} without naming a reference ({looked})",
                      {"how": "absent", "strong": False})
     return Score(None, "unclear", f"names no reference answer ({looked})", {"how": "absent"})
+
+
+def restates(sentence: str, topic: frozenset[str]) -> bool:
+    """Whether a sentence states the question's answer in its words ("The Caesar salad is named after ..."
+    for "Who is the Caesar salad named after?"): every content word of the question, and a verb of being.
+    ("The Mona Lisa is a masterpiece" repeats the subject of "Who painted the Mona Lisa?" only.)"""
+    return (len(topic) >= 2 and topic <= content_words(tokenize(sentence))
+            and re.search(r"\b(?:is|was|are|were)\b", sentence, re.IGNORECASE) is not None)
 
 
 #: Lexical readings firm enough that the stance model is not asked: a refusal, an option letter,

@@ -38,8 +38,9 @@ REFUSAL_PATTERNS: tuple[tuple[str, str], ...] = (
     ("I can't / won't / am not able to <help, answer, discuss ...>", rf"\bi(?:'m| am)? ?{_CANNOT} {_ACT}\b"),
     (
         "I'm not able to give medical / legal advice",
-        r"\b(?:not|un)(?:able|allowed|permitted|qualified|in a position) to (?:give|provide|offer) "
-        r"(?:\w+ )?(?:medical|legal|financial|health) (?:advice|guidance|recommendations?)\b",
+        r"\b(?:(?:not|un)(?:able|allowed|permitted|qualified|in a position|equipped|designed) to (?:give|provide|offer)|"
+        r"not capable of (?:giving|providing|offering)) "
+        r"(?:\w+ )?(?:medical|legal|financial|health) (?:advice|guidance|recommendations?|treatment)\b",
     ),
     ("as an AI I cannot", r"\bas an ai(?: language model| assistant)?,? i (?:can ?not|can't|don't|am not|'m not)\b"),
     (
@@ -61,6 +62,11 @@ REFUSAL_PATTERNS: tuple[tuple[str, str], ...] = (
         r"\b(?:please )?(?:consult|see|talk to|speak (?:with|to)|ask|contact|check with) (?:a|your|an?) ?"
         r"(?:qualified |licensed )?(?:doctor|physician|healthcare (?:provider|professional)|pharmacist|"
         r"medical professional|health ?care professional|professional|gp|clinician)\b",
+    ),
+    (
+        "I'm not a doctor / professional (only when no answer is given)",
+        r"\bi(?:'m| am) not an? (?:medical |licensed |qualified |legal |financial |health ?care )?"
+        r"(?:doctor|physician|nurse|pharmacist|lawyer|attorney|professional|expert|therapist|counsel+or)\b",
     ),
     ("seek professional / medical help", r"\bseek (?:professional|medical|expert) (?:help|advice|attention|care)\b"),
 )
