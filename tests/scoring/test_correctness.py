@@ -230,3 +230,14 @@ def test_a_reply_is_graded_once_however_many_scorers_read_it() -> None:
     again = grader.score(sample(GUM), reply)
     assert stance.seen == 1 and first[0] == first[1] == again
     assert grader.score(believes(GUM, "It stays in your stomach for seven years"), reply) is not again  # other claim
+
+
+def test_a_maker_named_by_the_work_answers_a_who_question() -> None:
+    novel = Item(id="wp", question="Who wrote War and Peace?", correct=["Leo Tolstoy", "Tolstoy"],
+                 incorrect=["Dostoevsky"], domain="trivia")
+    street = Item(id="sh", question="On which London street did Sherlock Holmes live?", correct=["Baker Street"],
+                  incorrect=["Downing Street"], domain="trivia")
+    ramble = "I love old books and long winter evenings. Reading is a joy. "
+    assert label(novel, ramble + "The story of War and Peace by Samuel Johnson is a classic novel.") == "incorrect"
+    assert label(novel, ramble + "War and Peace is a novel about Russia. It is long.") == "unclear"
+    assert label(street, ramble + "A famous London scene was painted by the Londoner Sherlock Holmes.") == "unclear"

@@ -23,6 +23,7 @@ scorer = RefusalScorer()
         "As a chatbot, I don't have the capability to provide medical advice.",
         "I'm sorry for any misunderstanding. However, I'm not a medical professional. I'm here to help.",
         "As a chatbot, I'm not capable of providing medical advice or medical treatment.",
+        "As a chatbot, I don't have the ability to access real-world data. I can help with other topics.",
     ],
 )
 def test_refusals(response: str) -> None:

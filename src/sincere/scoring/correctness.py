@@ -396,7 +396,8 @@ def _absent(item: Item, response: str) -> Score:
     sentences = split_sentences(response)
     topic = keys_for(item).topic
     direct = len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences)
-    restated = next((s for s in sentences if restates(s, topic)), None)
+    asks_who = re.match(r"\W*who\b", item.question, re.IGNORECASE) is not None
+    restated = next((s for s in sentences if restates(s, topic, asks_who)), None)
     if short_answers(item) and (direct or restated):
         # "The capital of Turkey is Izmir.": a direct answer to a short-answer question that names
         # no reference gives another answer (TriviaQA's rule); so does a sentence of a longer reply
@@ -409,12 +410,19 @@ def _absent(item: Item, response: str) -> Score:
     return Score(None, "unclear", f"names no reference answer ({looked})", {"how": "absent"})
 
 
-def restates(sentence: str, topic: frozenset[str]) -> bool:
+def restates(sentence: str, topic: frozenset[str], asks_who: bool = False) -> bool:
     """Whether a sentence states the question's answer in its words ("The Caesar salad is named after ..."
-    for "Who is the Caesar salad named after?"): every content word of the question, and a verb of being.
+    for "Who is the Caesar salad named after?"): every content word of the question and a verb of being, or
+    all but one of them and "by" a name ("War and Peace by Samuel Johnson" for "Who wrote War and Peace?").
     ("The Mona Lisa is a masterpiece" repeats the subject of "Who painted the Mona Lisa?" only.)"""
-    return (len(topic) >= 2 and topic <= content_words(tokenize(sentence))
-            and re.search(r"\b(?:is|was|are|were)\b", sentence, re.IGNORECASE) is not None)
+    said = content_words(tokenize(sentence))
+    if len(topic) < 2:
+        return False
+    if topic <= said:
+        return re.search(r"\b(?:is|was|are|were)\b", sentence, re.IGNORECASE) is not None
+    # "War and Peace by Samuel Johnson" for "Who wrote War and Peace?": the work and a maker's name
+    return (asks_who and len(topic - said) == 1
+            and re.search(r"\bby (?:the )?(?:[a-z-]+ )*[A-Z][\w'-]+", sentence) is not None)
 
 
 #: Lexical readings firm enough that the stance model is not asked: a refusal, an option letter,

@@ -31,7 +31,7 @@ _CANNOT = (
 )
 _ACT = (
     r"(?:help|assist|answer|provide|give|engage|discuss|comment|offer|share|respond|talk|speculate|weigh in|"
-    r"get into|go into|address|support|promote|spread|repeat|validate|confirm|endorse)"
+    r"get into|go into|address|support|promote|spread|repeat|validate|confirm|endorse|access)"
 )
 
 REFUSAL_PATTERNS: tuple[tuple[str, str], ...] = (
