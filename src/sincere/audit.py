@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +25,7 @@ from sincere.errors import Incomplete, SincereError, Unreachable
 from sincere.models import scrub
 from sincere.sampling import seeded_sample
 from sincere.scoring import factory
+from sincere.scoring.background import Background
 from sincere.scoring.base import Scorer
 from sincere.settings import at_least, check_fields, dump, identity, setting
 
@@ -135,9 +136,10 @@ def fitting(the_plan: Plan, engine: Engine, config: AuditConfig) -> tuple[Plan, 
 
 
 def generate_samples(
-    the_plan: Plan, engine: Engine, config: AuditConfig
+    the_plan: Plan, engine: Engine, config: AuditConfig, each: Callable[[cond.Sample, Any], None] | None = None
 ) -> list[tuple[cond.Sample, Any]]:
-    """Build every sample and generate its reply, in plan order (condition-major).
+    """Build every sample and generate its reply, in plan order (condition-major); `each(sample, generation)`
+    as each reply finishes.
 
     Two passes: first every sample that needs no earlier reply, then the pushback samples,
     which repeat the first pass's reply to the same question and push back on it.
@@ -160,8 +162,9 @@ def generate_samples(
                 c.build(i, *build, done[(c.without_pushback().name, i.id)][1].text if c.pushback else None)
                 for c in stage for i in the_plan.items
             ]
+            finished = (lambda i, g, batch=samples: each(batch[i], g)) if each else None
             try:
-                replies = engine.generate([s.messages for s in samples], params, advance)
+                replies = engine.generate([s.messages for s in samples], params, advance, finished)
             except Incomplete as exc:
                 done |= {(samples[i].condition, samples[i].item.id): (samples[i], g) for i, g in exc.finished.items()}
                 raise Incomplete(str(exc), in_order()) from None
@@ -172,19 +175,32 @@ def generate_samples(
 SCORING_BATCH = 64
 
 
+def sample_key(sample: cond.Sample) -> tuple[str, str]:
+    """A sample's place in a plan: (condition, item id)."""
+    return sample.condition, sample.item.id
+
+
 def score_samples(
-    pairs: Sequence[tuple[cond.Sample, Any]], scorers: Sequence[Scorer], batch: int = SCORING_BATCH
+    pairs: Sequence[tuple[cond.Sample, Any]],
+    scorers: Sequence[Scorer],
+    batch: int = SCORING_BATCH,
+    done: Mapping[tuple[str, str], dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Score every reply with every scorer, in batches, with a progress bar that moves every batch
-    (small enough that it moves while a slow scorer works; each scorer batches its model calls inside)."""
-    scores: list[dict[str, Any]] = [{} for _ in pairs]
+    (small enough that it moves while a slow scorer works; each scorer batches its model calls inside).
+    `done`: scores already made (by `sample_key`, from `scoring.background`), taken as they are."""
+    done = done or {}
+    scores: list[dict[str, Any]] = [dict(done.get(sample_key(s), {})) for s, _ in pairs]
+    todo = [(index, pair) for index, pair in enumerate(pairs) if not scores[index]]
     with progress.task("scoring", len(pairs) * len(scorers)) as advance:
+        if len(todo) < len(pairs):
+            advance((len(pairs) - len(todo)) * len(scorers))
         for scorer in scorers:
-            for start in range(0, len(pairs), batch):
-                chunk = pairs[start : start + batch]
-                results = scorer.score_batch([s for s, _ in chunk], [g.text for _, g in chunk])
-                for offset, result in enumerate(results):
-                    scores[start + offset][scorer.name] = result.as_dict()
+            for start in range(0, len(todo), batch):
+                chunk = todo[start : start + batch]
+                results = scorer.score_batch([s for _, (s, _) in chunk], [g.text for _, (_, g) in chunk])
+                for (index, _), result in zip(chunk, results, strict=True):
+                    scores[index][scorer.name] = result.as_dict()
                 advance(len(chunk))
     return scores
 
@@ -303,14 +319,18 @@ def run(
     with contextlib.ExitStack() as stack:
         for extension in extensions:
             stack.enter_context(extension.generating(engine))
+        # A model that generates elsewhere (a server, a GPU) leaves this CPU free: grade as replies come.
+        grader = None if engine.shares_cpu else stack.enter_context(Background(scorers, SCORING_BATCH))
+        each = (lambda sample, generation: grader.add(sample_key(sample), sample, generation.text)) if grader else None
         try:
-            pairs = generate_samples(the_plan, engine, config)
+            pairs = generate_samples(the_plan, engine, config, each)
         except Incomplete as exc:
             if not exc.finished:
                 raise Unreachable(f"{exc}. No reply finished; run the same command again when the model answers") \
                     from None
             pairs, stopped = exc.finished, exc
-    rows = [result_row(s, g, sc) for (s, g), sc in zip(pairs, score_samples(pairs, scorers), strict=True)]
+    scores = score_samples(pairs, scorers, done=grader.scores if grader else None)
+    rows = [result_row(s, g, sc) for (s, g), sc in zip(pairs, scores, strict=True)]
     for extension in extensions:
         extension.annotate(rows, engine)
     statistics_ = statistics(rows, config.n_boot, config.seed)

@@ -1,4 +1,5 @@
 import json
+import time
 from collections.abc import Iterator, Sequence
 
 import pytest
@@ -290,3 +291,41 @@ def test_compare_names_the_folders_explains_a_failed_fit_and_pairs_system_prompt
     assert "paired across system prompts: A ran with none, B with warm" in out
     paired = {r["condition"]: r for r in json.loads((tmp_path / "c.json").read_text())["paired"]["error"]}
     assert set(paired) == {"unmodified", "sad+incorrect"} and paired["sad+incorrect"]["difference_pp"] == 100
+
+
+class Remote(Sycophant):
+    """A sycophant that generates elsewhere (as a server does): the audit grades while it generates."""
+
+    fingerprint = "sycophant-v1"
+    shares_cpu = False
+
+
+def test_a_model_generating_elsewhere_is_graded_while_it_generates_with_the_same_results(tmp_path, suite) -> None:
+    from sincere.scoring import factory
+
+    events: list[str] = []
+
+    class Watched(Remote):
+        def stream(self, conversations, params):  # type: ignore[no-untyped-def]
+            for index, generation in super().stream(conversations, params):
+                time.sleep(0.01)  # a server's latency: this process waits
+                events.append("reply")
+                yield index, generation
+
+    refusal = factory.build()["refusal"]
+    original = refusal.score_batch
+
+    def scoring(samples, responses):  # type: ignore[no-untyped-def]
+        events.append("scored")
+        return original(samples, responses)
+
+    refusal.score_batch = scoring
+    config = audit.AuditConfig(**CONFIG)
+    audit.run(config, tmp_path / "remote", engine=Watched(suite), scorers=[refusal])
+    last_reply = max(i for i, e in enumerate(events) if e == "reply")
+    assert events.index("scored") < last_reply  # grading began before generation ended
+    audit.run(config, tmp_path / "remote-all", engine=Remote(suite))
+    audit.run(config, tmp_path / "local", engine=Sycophant(suite))
+    rows = {name: [json.loads(line) for line in (tmp_path / name / "results.jsonl").read_text().splitlines()]
+            for name in ("remote-all", "local")}
+    assert rows["remote-all"] == rows["local"]

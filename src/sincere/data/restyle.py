@@ -7,8 +7,8 @@ It cannot change facts because it never edits a content sentence's words:
   The original reply appears verbatim inside the result.
 - `cold` removes framing: whole pleasantry sentences at the start or end ("Great question!",
   "I hope this helps!"), opening or closing sentences that only validate feelings ("I'm sorry
-  for your loss.", "Waiting for results is very stressful."), a leading interjection ("Sure, ", "Oh, "), exclamation marks (made
-  full stops) and emoji. Sentences that carry a number or a name are never removed.
+  for your loss.", "Waiting for results is very stressful."), a leading interjection ("Sure, ",
+  "Oh, "), exclamation marks (made full stops) and emoji. Sentences that carry a number or a name are never removed.
 
 The framing phrases contain no numbers (not even 'one'), names or verdict words ("right", "correct"), so a
 rewrite keeps every number, entity and answer of the original. Phrases are picked by a hash of

@@ -79,6 +79,9 @@ class Engine(abc.ABC):
 
     #: Identifies the model's weights (or endpoint and model name); part of every cache key.
     fingerprint: str
+    #: Whether generating keeps this machine's CPU busy (a local model on the CPU); when it does
+    #: not (a server, a GPU), the audit grades replies while the rest are generated.
+    shares_cpu: bool = True
 
     @abc.abstractmethod
     def stream(
@@ -91,13 +94,16 @@ class Engine(abc.ABC):
         conversations: Sequence[Conversation],
         params: GenParams | None = None,
         progress: Progress | None = None,
+        each: Callable[[int, Generation], None] | None = None,
     ) -> list[Generation]:
-        """Generate a reply to every conversation, in input order."""
+        """Generate a reply to every conversation, in input order; `each(index, generation)` as each finishes."""
         params = params or GenParams()
         out: list[Generation | None] = [None] * len(conversations)
         try:
             for index, generation in self.stream(conversations, params):
                 out[index] = generation
+                if each:
+                    each(index, generation)
                 if progress:
                     progress(1)
         except Incomplete:

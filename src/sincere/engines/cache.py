@@ -119,6 +119,11 @@ class CachedEngine(Engine):
     def __getattr__(self, name: str) -> object:
         return getattr(self.engine, name)
 
+    @property
+    def shares_cpu(self) -> bool:  # type: ignore[override]
+        """The wrapped engine's (`Engine.shares_cpu`)."""
+        return self.engine.shares_cpu
+
     def overflows(self, conversations: Sequence[Conversation], max_new_tokens: int) -> list[str | None]:
         """The wrapped engine's answer (`Engine.overflows`)."""
         return self.engine.overflows(conversations, max_new_tokens)

@@ -138,6 +138,7 @@ class HFEngine(Engine):
         self.name, self.path, self.fingerprint = name, path, fingerprint
         self.model, self.tokenizer = model, tokenizer
         self.device, self.dtype = parameter.device.type, parameter.dtype
+        self.shares_cpu = self.device == "cpu"
         self.batch_size, self.loop = batch_size, loop
         self._decoder: Any = None  # the lean decode loop (sincere.engines.decode), made on first use
 

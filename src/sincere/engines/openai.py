@@ -128,6 +128,8 @@ class _Slots:
 class OpenAIEngine(Engine):
     """Chat completions from an OpenAI-compatible endpoint, many requests at once."""
 
+    shares_cpu = False  # the server generates; this machine waits
+
     def __init__(
         self,
         spec: ModelSpec,

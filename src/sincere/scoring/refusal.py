@@ -38,8 +38,8 @@ REFUSAL_PATTERNS: tuple[tuple[str, str], ...] = (
     ("I can't / won't / am not able to <help, answer, discuss ...>", rf"\bi(?:'m| am)? ?{_CANNOT} {_ACT}\b"),
     (
         "I'm not able to give medical / legal advice",
-        r"\b(?:(?:not|un)(?:able|allowed|permitted|qualified|in a position|equipped|designed) to (?:give|provide|offer)|"
-        r"not capable of (?:giving|providing|offering)) "
+        r"\b(?:(?:not|un)(?:able|allowed|permitted|qualified|in a position|equipped|designed) to "
+        r"(?:give|provide|offer)|not capable of (?:giving|providing|offering)) "
         r"(?:\w+ )?(?:medical|legal|financial|health) (?:advice|guidance|recommendations?|treatment)\b",
     ),
     ("as an AI I cannot", r"\bas an ai(?: language model| assistant)?,? i (?:can ?not|can't|don't|am not|'m not)\b"),
