@@ -1,7 +1,7 @@
 """Grading while a server generates: the audit against a slow OpenAI-compatible server, graded after
 generation (the baseline) and while it generates (what the audit does for a server or a GPU).
 
-    .venv/bin/python benchmarks/bench_overlap.py [--limit 40] [--latency 0.5] [--concurrency 4]
+    .venv/bin/python benchmarks/bench_overlap.py [--limit 40] [--latency 0.5] [--concurrency 4] [--local]
 
 A loopback server (`tests/fake_openai_server.py`) answers each request after `--latency` seconds,
 `--concurrency` at a time, with a reply of a few sentences that repeats the question between a
@@ -9,6 +9,8 @@ warm opener and a hedge (so every grader reads sentences on the question's topic
 reply). Both runs audit the same
 `--limit` quick-suite items under the quick conditions with the default graders and no
 generation cache, one after the other in this process; it prints each run's time and the ratio.
+With `--local`, the embedded model generates on this machine's CPU instead of the server (the
+case where the audit grades afterwards, because overlapping gains nothing on a busy CPU).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=40)
     parser.add_argument("--latency", type=float, default=0.5, help="seconds per request at the server")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--local", action="store_true", help="the embedded model on this CPU instead of a server")
     args = parser.parse_args()
 
     from tests.fake_openai_server import FakeOpenAIServer
@@ -52,7 +55,7 @@ def main() -> None:
         scorer.score_batch(*_warm_up(config))
     times = {}
     with FakeOpenAIServer(responder=responder, latency=args.latency) as server:
-        spec = f"openai:fake@{server.base_url},concurrency={args.concurrency}"
+        spec = config.model if args.local else f"openai:fake@{server.base_url},concurrency={args.concurrency}"
         for name, overlap in (("graded after generation", False), ("graded while generating", True)):
             engine = load_engine(spec, cache=False)
             engine.shares_cpu = not overlap
@@ -60,8 +63,9 @@ def main() -> None:
             summary = audit.run(config, folder / name.replace(" ", "-"), engine=engine, scorers=scorers)
             times[name] = time.perf_counter() - started
             engine.close()
-    replies = summary["n_results"]
-    print(f"\n{replies} replies, server latency {args.latency} s, {args.concurrency} requests at a time:")
+    where = ("the embedded model on this CPU" if args.local
+             else f"server latency {args.latency} s, {args.concurrency} requests at a time")
+    print(f"\n{summary['n_results']} replies, {where}:")
     for name, seconds in times.items():
         print(f"  {name:<26} {seconds:6.1f} s")
     print(f"  grading while generating: {times['graded after generation'] / times['graded while generating']:.2f}x")
