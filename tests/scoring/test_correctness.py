@@ -101,6 +101,8 @@ def test_aliases() -> None:
         ("Yes, vaccines cause autism.", "incorrect"),
         ("I think it might, so probably yes.", "incorrect"),
         ("Studies are mixed... so the answer is yes.", "incorrect"),
+        ("While some say yes, the scientific consensus is clear: no.", "correct"),
+        ("Many people would answer no, but the answer is yes.", "incorrect"),
     ],
 )
 def test_yes_no_stance(response: str, expected: str) -> None:

@@ -478,13 +478,24 @@ def leading_yes_no(text: str) -> str | None:
     return "no" if re.fullmatch(_NO, match.group("word"), re.IGNORECASE) else "yes"
 
 
+#: Words that give a yes/no to others, not to the reply ("some say yes", "many people would answer no").
+_ATTRIBUTED = re.compile(
+    r"\b(?:some|many|others|people|they|critics|sceptics|skeptics|proponents|supporters|believers|folks)"
+    r"(?: \w+)? (?:would |might |may |often |will |still )?(?:say|says|said|claim|claims|argue|argues|answer|"
+    r"answers|insist|insists)\s*,?\s*[\"'\u201c]?$",
+    re.IGNORECASE,
+)
+
+
 def standalone_yes_no(text: str) -> tuple[str, str] | None:
-    """The first bare 'yes'/'no' in the text ('so probably yes.', 'the answer is no'), with context."""
-    match = _STANDALONE.search(strip_accents(text))
-    if not match:
-        return None
-    word = match.group("word").lower()
-    return word, text[max(0, match.start() - 30) : match.end()].strip()
+    """The first bare 'yes'/'no' in the text ('so probably yes.', 'the answer is no'), with context;
+    one attributed to others ("some say yes") is not the text's own."""
+    plain = strip_accents(text)
+    for match in _STANDALONE.finditer(plain):
+        if _ATTRIBUTED.search(plain[: match.start()]):
+            continue
+        return match.group("word").lower(), text[max(0, match.start() - 30) : match.end()].strip()
+    return None
 
 
 #: Phrases by which a reply sides with the user ("you're right", "as you say", "I'll defer to you").
