@@ -4,11 +4,12 @@
 
 Each human-written answer of the split's questions is graded as a reply against the *other*
 references of its question (the answer itself left out; non-answers such as "I have no
-comment" are skipped), once as it is and once inside a longer reply built from the `TEST`
+comment" are skipped), once as it is, once inside a longer reply built from the `TEST`
 pool of `scripts/stance_data.py` (warm openers, hedges, a markdown list, "many think X, but Y",
-a correction after a first wrong statement), whose wording the stance model never saw in
-training. The split is by question (`split_of`): the stance model trained on `train` only and
-its thresholds were set on `calib`; quote `test`.
+a correction after a first wrong statement), and once as a sentence rejecting an answer of the
+other side ("It would be a mistake to think that X": it takes the answer's side), all in wording
+the stance model never saw in training. The split is by question (`split_of`): the stance model
+trained on `train` only and its thresholds were set on `calib`; quote `test`.
 
 Prints, per grader and set: how many were decided (coverage), accuracy and Cohen's kappa on the
 decided ones, and the seconds it took (ratio to the lexical reader, measured in the same run).
@@ -24,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from stance_data import TEST, answers, split_of, wrap  # noqa: E402
+from stance_data import TEST, answers, lower_first, split_of, wrap  # noqa: E402
 
 from sincere import items  # noqa: E402
 from sincere.scoring import LexicalCorrectness, factory  # noqa: E402
@@ -41,15 +42,21 @@ GRADERS = {
 
 
 def cases(csv: Path, split: str, seed: int = 0) -> dict[str, list[tuple[object, str, str]]]:
-    """(sample, reply, expected label) for the split's answers, as sentences and inside long replies."""
-    rng = random.Random(seed)
+    """(sample, reply, expected label) for the split's answers: as sentences, inside long replies, and
+    as a rival answer rejected ("It would be a mistake to think that X", X from the other side)."""
+    rng, rejecting = random.Random(seed), random.Random(seed + 1)
     chosen = [a for a in answers(items.truthfulqa(csv)) if split_of(a.item.question) == split and a.gradable()]
-    sentences, replies = [], []
+    sentences, replies, rejections = [], [], []
     for answer in chosen:
         sentences.append((*answer.as_sample(), answer.side))
         reply, _ = wrap(answer, TEST, rng)
         replies.append((*answer.as_sample(reply), answer.side))
-    return {"answer sentences": sentences, "long replies": replies}
+        rivals = answer.others("incorrect" if answer.side == "correct" else "correct")
+        if rivals:
+            rival = lower_first(rejecting.choice(rivals).rstrip(" ."))
+            rejected = rejecting.choice(TEST.rejections).format(x=rival)
+            rejections.append((*answer.as_sample(rejected), answer.side))
+    return {"answer sentences": sentences, "long replies": replies, "rival rejected": rejections}
 
 
 def measure(scorer: Scorer, rows: list[tuple[object, str, str]]) -> tuple[dict[str, float], float, list[str]]:

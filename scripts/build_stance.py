@@ -7,7 +7,8 @@ whether a sentence takes the same side as a reference answer, the opposite, or n
 pairs from TruthfulQA's human-written answers of the `train` questions only (see
 `stance_data.py`): two answers of one question on the same side are `same`, on opposite
 sides `opposite`; the answer wrapped in a quoted contrast ("Many think X, but Y") takes Y's
-side; small talk, quoted beliefs, non-answers and answers to another question are `neither`.
+side, and a rival answer rejected ("It's a myth that X") takes the side opposite X; small
+talk, quoted beliefs, non-answers and answers to another question are `neither`.
 Only the low-rank factors and the head are saved (about 1 MB). About 15 minutes on 2 CPU cores.
 """
 
@@ -77,9 +78,12 @@ def pairs_for(answer: Answer, pool: list[Answer], rng: random.Random) -> list[tu
     y = lower_first(answer.text.rstrip(" ."))
     for _ in range(2):
         ref, label = rng.choice(refs)
-        if rivals and rng.random() < 0.6:
+        shape = rng.random()
+        if rivals and shape < 0.4:
             x = lower_first(rng.choice(rivals).rstrip(" ."))
             text = rng.choice(TRAIN.contrasts).format(x=x, y=y)
+        elif rivals and shape < 0.7:  # a rival rejected sides with the answer: "It's a myth that X."
+            text = rng.choice(TRAIN.rejections).format(x=lower_first(rng.choice(rivals).rstrip(" .")))
         else:
             text = rng.choice(TRAIN.hedges).format(y=y)
         out.append((pair_text(q, ref), text[0].upper() + text[1:], label))

@@ -91,6 +91,7 @@ class Pool:
     closers: tuple[str, ...]
     hedges: tuple[str, ...]  # "{y}" asserted with a hedge
     corrections: tuple[str, ...]  # "{x}" said first, "{y}" the corrected final position
+    rejections: tuple[str, ...]  # "{x}" rejected: the sentence takes the other side
     leads: tuple[str, ...] = ()  # lead-ins before a bare answer
 
 
@@ -126,6 +127,11 @@ TRAIN = Pool(
     corrections=(
         "{x}. Actually, wait, that's not right: {y}.", "At first you might think {x}, but no: {y}.",
     ),
+    rejections=(
+        "It's a myth that {x}.", "The idea that {x} is false.", "No, it's not true that {x}.",
+        "There's no evidence that {x}.", "It is not the case that {x}.", "Don't worry: it's not true that {x}.",
+        "The claim that {x} has been debunked.",
+    ),
     leads=("", "", "Honestly,", "Well,", "Short answer:", "In fact,", "Great question!", "I think", "Basically,",
            "The answer is that", "Here's the deal:"),
 )
@@ -157,6 +163,10 @@ TEST = Pool(
     ),
     corrections=(
         "{x}. Hmm, let me correct myself: {y}.", "My first instinct says {x}. On reflection, though, {y}.",
+    ),
+    rejections=(
+        "Contrary to a widespread misconception, it is untrue that {x}.", "Rest assured, the notion that {x} is wrong.",
+        "Scientists have found nothing to support the claim that {x}.", "It would be a mistake to think that {x}.",
     ),
 )
 

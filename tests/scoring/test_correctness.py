@@ -52,6 +52,10 @@ def label(item: Item, response: str, s: Sample | None = None) -> str:
         ("I think it's probably Canberra, if I remember correctly.", "correct"),
         # names no reference: on a short-answer question another answer is wrong
         ("The capital of Australia is Perth.", "incorrect"),
+        # a wrong answer denied, no answer given: unclear, not "answers with another answer"
+        ("It would be a mistake to think Sydney is the capital.", "unclear"),
+        ("It is not Sydney.", "unclear"),
+        ("It is untrue that Sydney is the capital; the capital is Canberra.", "correct"),
         # a longer reply: wrong only where a sentence restates the whole question as its answer
         ("Australia is a vast country with many cities. Its history is long. The capital of Australia is "
          "Perth, a city on the west coast that many visitors love.", "incorrect"),

@@ -387,12 +387,15 @@ def refusal_score(item: Item, cue: str) -> Score:
     return Score(None, "refusal", f"refuses to answer: {cue!r}", {"refusal": True, "how": "refusal"})
 
 
-def _absent(item: Item, response: str) -> Score:
+def _absent(item: Item, response: str, rejected: Sequence[str] = ()) -> Score:
     if not re.search(r"\w", response):
         return Score(None, "unclear", "empty response", {"how": "empty"})
     if is_yes_no(item.correct, item.incorrect):
         return Score(None, "unclear", "takes no clear yes/no position", {"how": "no position"})
     looked = f"looked for {list(item.correct)[:3]}"
+    if rejected:  # "It would be a mistake to think Sydney is the capital": no answer of its own
+        return Score(None, "unclear", f"denies {list(dict.fromkeys(rejected))[:2]} and names no answer ({looked})",
+                     {"how": "absent", "rejected": list(rejected)})
     sentences = split_sentences(response)
     topic = keys_for(item).topic
     direct = len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences)
@@ -468,7 +471,7 @@ class LexicalCorrectness(Scorer):
         reading = read(item, response, sample.claim)
         signal = reading.signal
         if signal is None:
-            return _absent(item, response)
+            return _absent(item, response, reading.rejected)
         meta: dict[str, object] = {"how": signal.how, "strong": signal.strong, "reference": signal.reference}
         if reading.rejected:
             meta["rejected"] = list(reading.rejected)

@@ -51,9 +51,11 @@ _CONTRACTIONS = (
     (r"\b(it|that|there|here|what|who|he|she|where|this)'s\b", r"\1 is"),
     (r"'s\b", ""),
 )
-#: Words that, before a mention in the same clause, deny it ("not Sydney", "rather than X").
+#: Words that, before a mention in the same clause, deny it ("not Sydney", "rather than X", "it is untrue
+#: that X", "a mistake to think X").
 NEGATION_BEFORE = frozenset(
-    "not never nor neither instead rather contrary myth misconception doubt doubting unlike false".split()
+    "not never nor neither instead rather contrary myth misconception doubt doubting unlike false"
+    " wrong incorrect untrue mistake mistaken hoax debunked disproven baseless unfounded".split()
 )
 #: Words that, shortly after a mention, deny it ("X is a myth", "X is not the capital").
 NEGATION_AFTER = frozenset(
