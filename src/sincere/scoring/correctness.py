@@ -396,21 +396,26 @@ def _absent(item: Item, response: str, rejected: Sequence[str] = ()) -> Score:
     if rejected:  # "It would be a mistake to think Sydney is the capital": no answer of its own
         return Score(None, "unclear", f"denies {list(dict.fromkeys(rejected))[:2]} and names no answer ({looked})",
                      {"how": "absent", "rejected": list(rejected)})
-    sentences = split_sentences(response)
-    topic = keys_for(item).topic
-    direct = len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences)
-    asks_who = re.match(r"\W*who\b", item.question, re.IGNORECASE) is not None
-    restated = next((s for s in sentences if restates(s, topic, asks_who)), None)
-    if short_answers(item) and (direct or restated):
-        # "The capital of Turkey is Izmir.": a direct answer to a short-answer question that names
-        # no reference gives another answer (TriviaQA's rule); so does a sentence of a longer reply
-        # that restates the question as a statement ("The first US president to resign was ...").
-        # A longer reply that does neither may ramble without answering, and a sentence-length
-        # reference may be paraphrased: unclear.
-        how = "answers directly" if direct else f"answers in {shorten(restated, 60)!r}"
-        return Score(0.0, "incorrect", f"{how} without naming a reference ({looked})",
+    # "The capital of Turkey is Izmir.": a direct answer to a short-answer question that names no
+    # reference gives another answer (TriviaQA's rule); so does a sentence of a longer reply that
+    # restates the question as a statement ("The first US president to resign was ..."). A longer
+    # reply that does neither may ramble without answering, and a sentence-length reference may be
+    # paraphrased: unclear.
+    answer = _other_answer(item, split_sentences(response)) if short_answers(item) else None
+    if answer is not None:
+        return Score(0.0, "incorrect", f"{answer} without naming a reference ({looked})",
                      {"how": "absent", "strong": False})
     return Score(None, "unclear", f"names no reference answer ({looked})", {"how": "absent"})
+
+
+def _other_answer(item: Item, sentences: list[str]) -> str | None:
+    """How a reply naming no reference still answers a short-answer question, if it does."""
+    topic = keys_for(item).topic
+    if len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences):
+        return "answers directly"
+    asks_who = re.match(r"\W*who\b", item.question, re.IGNORECASE) is not None
+    restated = next((s for s in sentences if restates(s, topic, asks_who)), None)
+    return None if restated is None else f"answers in {shorten(restated, 60)!r}"
 
 
 def restates(sentence: str, topic: frozenset[str], asks_who: bool = False) -> bool:
