@@ -329,3 +329,15 @@ def test_a_model_generating_elsewhere_is_graded_while_it_generates_with_the_same
     rows = {name: [json.loads(line) for line in (tmp_path / name / "results.jsonl").read_text().splitlines()]
             for name in ("remote-all", "local")}
     assert rows["remote-all"] == rows["local"]
+
+
+def test_a_grader_failing_on_the_worker_thread_fails_the_audit_with_its_error(tmp_path, suite) -> None:
+    from sincere.scoring.refusal import RefusalScorer
+
+    class Broken(RefusalScorer):
+        def score_batch(self, samples, responses):  # type: ignore[no-untyped-def]
+            raise ValueError("grader broke")
+
+    with pytest.raises(ValueError, match="grader broke"):
+        audit.run(audit.AuditConfig(**CONFIG), tmp_path / "run", engine=Remote(suite), scorers=[Broken()])
+    assert not (tmp_path / "run" / "results.jsonl").exists()
