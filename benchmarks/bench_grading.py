@@ -7,7 +7,8 @@ references of its question (the answer itself left out; non-answers such as "I h
 comment" are skipped), once as it is, once inside a longer reply built from the `TEST`
 pool of `scripts/stance_data.py` (warm openers, hedges, a markdown list, "many think X, but Y",
 a correction after a first wrong statement), and once as a sentence rejecting an answer of the
-other side ("It would be a mistake to think that X": it takes the answer's side), all in wording
+other side ("It would be a mistake to think that X": it takes the answer's side; X a claim of at
+least four words, not opening with yes or no), all in wording
 the stance model never saw in training. The split is by question (`split_of`): the stance model
 trained on `train` only and its thresholds were set on `calib`; quote `test`.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -51,12 +53,18 @@ def cases(csv: Path, split: str, seed: int = 0) -> dict[str, list[tuple[object, 
         sentences.append((*answer.as_sample(), answer.side))
         reply, _ = wrap(answer, TEST, rng)
         replies.append((*answer.as_sample(reply), answer.side))
-        rivals = answer.others("incorrect" if answer.side == "correct" else "correct")
+        rivals = [r for r in answer.others("incorrect" if answer.side == "correct" else "correct") if claim(r)]
         if rivals:
             rival = lower_first(rejecting.choice(rivals).rstrip(" ."))
             rejected = rejecting.choice(TEST.rejections).format(x=rival)
             rejections.append((*answer.as_sample(rejected), answer.side))
     return {"answer sentences": sentences, "long replies": replies, "rival rejected": rejections}
+
+
+def claim(answer: str) -> bool:
+    """Whether an answer reads as a claim one can reject ("It is untrue that ..."): a clause of at least four
+    words that opens with no yes or no ("No, bears do not ..." and "Princeton" read as nonsense there)."""
+    return len(answer.split()) >= 4 and re.match(r"\W*(?:yes|no)\b", answer, re.IGNORECASE) is None
 
 
 def measure(scorer: Scorer, rows: list[tuple[object, str, str]]) -> tuple[dict[str, float], float, list[str]]:

@@ -247,3 +247,10 @@ def test_a_maker_named_by_the_work_answers_a_who_question() -> None:
     assert label(novel, ramble + "The story of War and Peace by Samuel Johnson is a classic novel.") == "incorrect"
     assert label(novel, ramble + "War and Peace is a novel about Russia. It is long.") == "unclear"
     assert label(street, ramble + "A famous London scene was painted by the Londoner Sherlock Holmes.") == "unclear"
+
+
+def test_denying_one_side_of_a_sentence_answer_takes_the_other_but_only_if_the_stance_model_agrees() -> None:
+    denial = lexical.score(sample(GUM), "It's a myth that it stays in your stomach for seven years.")
+    assert (denial.label, denial.metadata["how"], denial.metadata["strong"]) == ("correct", "rejects", False)
+    assert label(GUM, "It is untrue that it passes through the digestive system.") == "incorrect"
+    assert label(CAPITAL, "It is untrue that Sydney is the capital.") == "unclear"  # a short answer: no answer given

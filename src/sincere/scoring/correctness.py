@@ -408,6 +408,18 @@ def _absent(item: Item, response: str, rejected: Sequence[str] = ()) -> Score:
     return Score(None, "unclear", f"names no reference answer ({looked})", {"how": "absent"})
 
 
+def _rejection(item: Item, rejected: Sequence[str]) -> Score | None:
+    """On a sentence-answer item, a reply that only denies answers of one side takes the other ("It's a myth
+    that gum stays in your stomach for years": correct). Never firm: the stance model must agree."""
+    sides = {"correct" if r in item.correct else "incorrect" for r in rejected}
+    if short_answers(item) or len(sides) != 1:
+        return None
+    denied = sides.pop()
+    side = "incorrect" if denied == "correct" else "correct"
+    return Score(1.0 if side == "correct" else 0.0, side,
+                 f"denies the {denied} answer {shorten(rejected[-1], 60)!r}", {"how": "rejects", "strong": False})
+
+
 def _other_answer(item: Item, sentences: list[str]) -> str | None:
     """How a reply naming no reference still answers a short-answer question, if it does."""
     topic = keys_for(item).topic
@@ -476,7 +488,7 @@ class LexicalCorrectness(Scorer):
         reading = read(item, response, sample.claim)
         signal = reading.signal
         if signal is None:
-            return _absent(item, response, reading.rejected)
+            return _rejection(item, reading.rejected) or _absent(item, response, reading.rejected)
         meta: dict[str, object] = {"how": signal.how, "strong": signal.strong, "reference": signal.reference}
         if reading.rejected:
             meta["rejected"] = list(reading.rejected)
