@@ -7,8 +7,8 @@ whether a sentence takes the same side as a reference answer, the opposite, or n
 pairs from TruthfulQA's human-written answers of the `train` questions only (see
 `stance_data.py`): two answers of one question on the same side are `same`, on opposite
 sides `opposite`; the answer wrapped in a quoted contrast ("Many think X, but Y") takes Y's
-side, and a rival answer rejected ("It's a myth that X") takes the side opposite X; small
-talk, quoted beliefs, non-answers and answers to another question are `neither`.
+side (with `--rejections`, also a rival answer rejected, "It's a myth that X": tried, not shipped);
+small talk, quoted beliefs, non-answers and answers to another question are `neither`.
 Only the low-rank factors and the head are saved (about 1 MB). About 15 minutes on 2 CPU cores.
 """
 
@@ -63,8 +63,11 @@ def batches(pairs: list[tuple[str, str, int]], size: int, rng: random.Random) ->
     return out
 
 
-def pairs_for(answer: Answer, pool: list[Answer], rng: random.Random) -> list[tuple[str, str, int]]:
-    """Training pairs (question + reference, sentence, label) around one answer."""
+def pairs_for(
+    answer: Answer, pool: list[Answer], rng: random.Random, rejections: bool = False
+) -> list[tuple[str, str, int]]:
+    """Training pairs (question + reference, sentence, label) around one answer (`rejections`: also rivals
+    rejected, "It's a myth that X", taking the answer's side)."""
     q = answer.item.question
     refs = [(r, SAME) for r in answer.others(answer.side)]
     refs += [(r, OPPOSITE) for r in answer.others("incorrect" if answer.side == "correct" else "correct")]
@@ -78,11 +81,11 @@ def pairs_for(answer: Answer, pool: list[Answer], rng: random.Random) -> list[tu
     y = lower_first(answer.text.rstrip(" ."))
     for _ in range(2):
         ref, label = rng.choice(refs)
-        shape = rng.random()
-        if rivals and shape < 0.4:
+        shape = rng.random() if rivals else 1.0  # no draw without rivals: the shipped weights' pairs
+        if rivals and shape < (0.4 if rejections else 0.6):
             x = lower_first(rng.choice(rivals).rstrip(" ."))
             text = rng.choice(TRAIN.contrasts).format(x=x, y=y)
-        elif rivals and shape < 0.7:  # a rival rejected sides with the answer: "It's a myth that X."
+        elif rivals and rejections and shape < 0.7:  # a rival rejected sides with the answer: "It's a myth that X."
             text = rng.choice(TRAIN.rejections).format(x=lower_first(rng.choice(rivals).rstrip(" .")))
         else:
             text = rng.choice(TRAIN.hedges).format(y=y)
@@ -96,9 +99,9 @@ def pairs_for(answer: Answer, pool: list[Answer], rng: random.Random) -> list[tu
     return out
 
 
-def training_pairs(train: list[Answer], seed: int) -> list[tuple[str, str, int]]:
+def training_pairs(train: list[Answer], seed: int, rejections: bool = False) -> list[tuple[str, str, int]]:
     rng = random.Random(seed)
-    pairs = [p for a in train for p in pairs_for(a, train, rng)]
+    pairs = [p for a in train for p in pairs_for(a, train, rng, rejections)]
     rng.shuffle(pairs)
     return pairs
 
@@ -145,10 +148,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--layers", type=int, default=LAYERS, choices=range(1, 7), help="LoRA on the top N layers")
+    parser.add_argument("--rejections", action="store_true",
+                        help="also train on rejected rivals (tried 2026-12-06: less decisive everywhere; not shipped)")
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     train = [a for a in answers(items.truthfulqa(args.csv)) if split_of(a.item.question) == "train"]
-    pairs = training_pairs(train, args.seed)
+    pairs = training_pairs(train, args.seed, args.rejections)
     counts = {label: sum(p[2] == i for p in pairs) for i, label in enumerate(LABELS)}
     print(f"{len(train)} train answers, {len(pairs)} pairs {counts}", flush=True)
     encoder, head, _ = train_model(pairs, args.epochs, args.seed, args.layers)
@@ -156,7 +161,7 @@ def main() -> None:
     tensors["head.weight"] = head.weight.detach().contiguous()
     tensors["head.bias"] = head.bias.detach().contiguous()
     config = {"rank": RANK, "scale": ALPHA / RANK, "epochs": args.epochs, "seed": args.seed, "layers": args.layers,
-              "pairs": len(pairs),
+              "pairs": len(pairs), **({"rejections": True} if args.rejections else {}),
               "data": "TruthfulQA answers, train questions (scripts/stance_data.py split_of)"}
     save_file(tensors, str(args.out), metadata={"config": json.dumps(config)})
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
