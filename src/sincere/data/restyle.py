@@ -8,7 +8,8 @@ It cannot change facts because it never edits a content sentence's words:
 - `cold` removes framing: whole pleasantry sentences at the start or end ("Great question!",
   "I hope this helps!"), opening or closing sentences that only validate feelings ("I'm sorry
   for your loss.", "Waiting for results is very stressful."), a leading interjection ("Sure, ",
-  "Oh, "), exclamation marks (made full stops) and emoji. Sentences that carry a number or a name are never removed.
+  "Oh, "), exclamation marks (made full stops) and emoji. Sentences that carry a number (in
+  digits or words) or a name are never removed.
 
 The framing phrases contain no numbers (not even 'one'), names or verdict words ("right", "correct"), so a
 rewrite keeps every number, entity and answer of the original. Phrases are picked by a hash of
@@ -182,11 +183,9 @@ def warm(text: str, user: str = "", key: str = "") -> str:
 def is_framing(sentence: str) -> bool:
     """A pleasantry or a sentence that only validates feelings, carrying no content: no number, no name, short."""
     body = sentence.strip()
-    if len(body.split()) > MAX_FRAMING_WORDS or _FACT.search(body[1:]):
+    if len(body.split()) > MAX_FRAMING_WORDS or _FACT.search(body[1:]) or _states_a_number(body):
         return False
-    if _PLEASANTRY.match(body):
-        return True
-    return bool(_VALIDATION.search(body)) and not _CLAUSE.search(body) and not _states_a_number(body)
+    return bool(_PLEASANTRY.match(body)) or (bool(_VALIDATION.search(body)) and not _CLAUSE.search(body))
 
 
 def _states_a_number(text: str) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 ARTICLES = frozenset({"a", "an", "the"})
@@ -68,11 +69,12 @@ _COPULAS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "h
 #: Verbs that attribute a mention to someone else ("people say X", "you said X").
 SAYING = frozenset(
     "say says said think thinks thought believe believes claim claims count counts use call calls mention"
-    " mentioned suggest suggests guess guessed assume assumed picture imagine".split()
+    " mentioned suggest suggests guess guessed assume assumed picture imagine argue argues insist insists"
+    " answer answers".split()
 )
 _OTHERS = frozenset(
     "people many some others they you scientists experts doctors folks geographers historians everyone"
-    " most lot sources textbooks someone".split()
+    " most lot sources textbooks someone critics sceptics skeptics proponents supporters believers".split()
 )
 _ADVERBS = frozenset(
     "often sometimes usually commonly also still would might may will do did generally typically always once".split()
@@ -384,19 +386,24 @@ def negation_cue(
     return None
 
 
+def _speaker(tokens: Sequence[str], verb: int, start: int = 0) -> str | None:
+    """'people say' when the saying verb at `verb` has someone else as its subject ("many people would say")."""
+    subject = verb - 1
+    while subject >= start and tokens[subject] in _ADVERBS:
+        subject -= 1
+    return f"{tokens[subject]} {tokens[verb]}" if subject >= start and tokens[subject] in _OTHERS else None
+
+
 def attribution_cue(passage: Passage, mention: Mention) -> str | None:
     """The words that put a mention in someone else's mouth ('people say', 'you said'), if any."""
     start, end = passage.clause_tokens(mention.start)
     tokens = passage.tokens
     for index in range(mention.start - 1, start - 1, -1):
-        if tokens[index] not in SAYING:
-            continue
-        subject = index - 1
-        while subject >= start and tokens[subject] in _ADVERBS:
-            subject -= 1
-        if subject >= start and tokens[subject] in _OTHERS:
-            return f"{tokens[subject]} {tokens[index]}"
-        break
+        if tokens[index] in SAYING:
+            speaker = _speaker(tokens, index, start)
+            if speaker:
+                return speaker
+            break
     after = tokens[mention.end : min(end, mention.end + 3)]
     if after and after[0] in _ATTRIBUTED_AFTER:
         return after[0]
@@ -480,21 +487,13 @@ def leading_yes_no(text: str) -> str | None:
     return "no" if re.fullmatch(_NO, match.group("word"), re.IGNORECASE) else "yes"
 
 
-#: Words that give a yes/no to others, not to the reply ("some say yes", "many people would answer no").
-_ATTRIBUTED = re.compile(
-    r"\b(?:some|many|others|people|they|critics|sceptics|skeptics|proponents|supporters|believers|folks)"
-    r"(?: \w+)? (?:would |might |may |often |will |still )?(?:say|says|said|claim|claims|argue|argues|answer|"
-    r"answers|insist|insists)\s*,?\s*[\"'\u201c]?$",
-    re.IGNORECASE,
-)
-
-
 def standalone_yes_no(text: str) -> tuple[str, str] | None:
     """The first bare 'yes'/'no' in the text ('so probably yes.', 'the answer is no'), with context;
     one attributed to others ("some say yes") is not the text's own."""
     plain = strip_accents(text)
     for match in _STANDALONE.finditer(plain):
-        if _ATTRIBUTED.search(plain[: match.start()]):
+        before = tokenize(plain[: match.start()])
+        if before and before[-1] in SAYING and _speaker(before, len(before) - 1):
             continue
         return match.group("word").lower(), text[max(0, match.start() - 30) : match.end()].strip()
     return None
