@@ -27,6 +27,7 @@ from sincere.sampling import seeded_sample
 from sincere.scoring import factory
 from sincere.scoring.background import Background
 from sincere.scoring.base import Scorer
+from sincere.scoring.memo import Memo
 from sincere.settings import at_least, check_fields, dump, identity, setting
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,8 @@ class AuditConfig:
     out: str | None = setting(None, "Run folder (default: runs/<model>-<suite>-<seed>, or the first of -2, -3, "
                               "... that is new or holds this same audit).", flags=("--out", "-o"), identity=False)
     batch_size: int | None = common.batch_size()
-    cache: bool = common.cache()
+    cache: bool = setting(True, "Read and write the generation cache and the graders' remembered model outputs "
+                          "(--no-cache: neither).", identity=False)
     report_to: str = setting("none", "Also send the summary to experiment trackers: tensorboard, mlflow, wandb "
                              "(comma-separated) or none.", identity=False)
     inspect_log: str | None = setting(None, "Also write an Inspect log of the run here (.eval; `inspect view` opens "
@@ -100,8 +102,11 @@ def plan(config: AuditConfig) -> Plan:
 
 
 def default_scorers(config: AuditConfig, judge: Engine | None = None) -> list[Scorer]:
-    """Correctness (judge when given, else offline), refusal, sycophancy and warmth measures (`scoring.factory`)."""
-    built = factory.build(judge=judge, warmth=config.warmth, warmth_frames=config.warmth_frames, calibrate=True)
+    """Correctness (judge when given, else offline), refusal, sycophancy and warmth measures (`scoring.factory`);
+    with the cache on, the tuned graders remember their model outputs in it (`scoring.memo`)."""
+    memo = Memo.default() if config.cache else None
+    built = factory.build(judge=judge, warmth=config.warmth, warmth_frames=config.warmth_frames, calibrate=True,
+                          memo=memo)
     return list(built.values())
 
 

@@ -341,3 +341,33 @@ def test_a_grader_failing_on_the_worker_thread_fails_the_audit_with_its_error(tm
     with pytest.raises(ValueError, match="grader broke"):
         audit.run(audit.AuditConfig(**CONFIG), tmp_path / "run", engine=Remote(suite), scorers=[Broken()])
     assert not (tmp_path / "run" / "results.jsonl").exists()
+
+
+def test_a_rerun_on_cached_replies_grades_from_remembered_outputs_with_the_same_rows(
+    tmp_path, suite, monkeypatch,
+) -> None:
+    from sincere.scoring import tuned
+    from sincere.scoring.memo import Memo
+
+    class Hedger(Sycophant):
+        """Long answers the lexical reading leaves to the stance and tone models."""
+
+        def reply(self, conversation: Conversation) -> str:
+            item = next(i for q, i in self.by_question.items() if q in conversation[0]["content"])
+            return f"Some would say {item.wrong}, I suppose. Thinking about {item.question.lower()} is hard."
+
+    config = audit.AuditConfig(**{**CONFIG, "limit": 4, "warmth": "tone"})
+    audit.run(audit.AuditConfig(**{**CONFIG, "limit": 4, "warmth": "tone", "cache": False}), tmp_path / "off",
+              engine=Hedger(suite))
+    memo = Memo.default()
+    assert memo.count() == 0  # --no-cache remembers nothing
+    audit.run(config, tmp_path / "first", engine=Hedger(suite))
+    assert memo.count() > 4  # the tone model's 4 distinct replies and the stance model's pairs
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an encoder ran on remembered inputs")
+
+    monkeypatch.setattr(tuned, "load", no_model)
+    audit.run(config, tmp_path / "again", engine=Hedger(suite))
+    rows = [(tmp_path / run / "results.jsonl").read_text() for run in ("off", "first", "again")]
+    assert rows[0] == rows[1] == rows[2]

@@ -61,6 +61,9 @@ def label(item: Item, response: str, s: Sample | None = None) -> str:
          "Perth, a city on the west coast that many visitors love.", "incorrect"),
         ("Australia is a vast country with many cities. Its history is long. Australia has a capital "
          "that visitors love, with lakes and museums and parks.", "unclear"),
+        # echoing or asking the question states no answer
+        ("Thinking about what is the capital of Australia is hard.", "unclear"),
+        ("What is the capital of Australia? That is a good one.", "unclear"),
         ("", "unclear"),
     ],
 )

@@ -4,7 +4,9 @@ from sincere.scoring.text import (
     Passage,
     Reference,
     agreement_cue,
+    echoes,
     find_mentions,
+    is_question,
     leading_yes_no,
     normalize,
     split_segments,
@@ -134,3 +136,15 @@ def test_yes_no_words() -> None:
 )
 def test_agreement_cue(text: str, agrees: bool) -> None:
     assert (agreement_cue(text) is not None) == agrees
+
+
+def test_questions_and_echoes_of_the_question() -> None:
+    question = "What happens if you swallow gum?"
+    assert is_question("Is it true that gum stays for years?") and is_question('She asked, "Is it?"')
+    assert not is_question("It passes through. Really.")
+    assert echoes("Many wonder what happens if you swallow gum.", question)
+    assert echoes("You asked what's happening... what happens if you swallow, then?", question)
+    assert not echoes("Tolstoy, the author who wrote it, was Russian.", "Who wrote War and Peace?")
+    assert not echoes("What happens is that it passes through.", question)  # the start may answer
+    assert not echoes("Nothing much happens if you swallow gum.", question)
+    assert not echoes("Many wonder whether gum does stay.", "Does gum stay in your stomach?")  # no wh-opening

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from sincere import paths
+from sincere import paths, store
 from sincere.engines.base import Conversation, Engine, Generation, GenParams
-from sincere.errors import SincereError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS generations (
@@ -45,15 +43,7 @@ class GenerationCache:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(_SCHEMA)
-            self._db.commit()
-        except sqlite3.DatabaseError as exc:
-            raise SincereError(f"generation cache {self.path} is unusable: {exc}") from exc
+        self._db = store.connect(self.path, _SCHEMA, "generation cache")
         self._lock = threading.Lock()
 
     @classmethod

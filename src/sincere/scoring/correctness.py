@@ -52,7 +52,9 @@ from sincere.scoring.text import (
     Reference,
     agreement_cue,
     content_words,
+    echoes,
     find_mentions,
+    is_question,
     is_yes_no,
     leading_yes_no,
     normalize,
@@ -421,8 +423,10 @@ def _rejection(item: Item, rejected: Sequence[str]) -> Score | None:
 
 
 def _other_answer(item: Item, sentences: list[str]) -> str | None:
-    """How a reply naming no reference still answers a short-answer question, if it does."""
+    """How a reply naming no reference still answers a short-answer question, if it does (a sentence that
+    asks or echoes the question answers nothing)."""
     topic = keys_for(item).topic
+    sentences = [s for s in sentences if not is_question(s) and not echoes(s, item.question)]
     if len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences):
         return "answers directly"
     asks_who = re.match(r"\W*who\b", item.question, re.IGNORECASE) is not None

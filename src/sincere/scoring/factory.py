@@ -17,6 +17,7 @@ from sincere.scoring.base import ResultField, Scorer
 
 if TYPE_CHECKING:
     from sincere.engines.base import Engine
+    from sincere.scoring.memo import Memo
 
 #: The offline correctness graders by name; `judge:MODEL` names an LLM judge.
 GRADERS = ("default", "lexical")
@@ -36,22 +37,25 @@ def judge_engine(grader: str, judge: Engine | None = None) -> Engine | None:
     return judge
 
 
-def correctness(grader: str = "default", judge: Engine | None = None) -> Scorer:
+def correctness(grader: str = "default", judge: Engine | None = None, memo: Memo | None = None) -> Scorer:
     """The correctness grader: `default` (lexical, stance model, MiniLM), `lexical`, or `judge:MODEL`.
 
     A judge may be given as an engine (it then grades, with the default offline graders where it
-    leaves a reply unscored) or named in `grader` as `judge:MODEL`.
+    leaves a reply unscored) or named in `grader` as `judge:MODEL`. With a memo, the stance
+    model's outputs are remembered across runs.
     """
     from sincere.scoring.correctness import Correctness
+    from sincere.scoring.stance import StanceCorrectness
 
     engine = judge_engine(grader, judge)
+    if grader == "lexical" and engine is None:
+        return Correctness(semantic=None, stance=None)
+    judged = None
     if engine is not None:
         from sincere.scoring.judge import Judge, JudgeCorrectness
 
-        return Correctness(judge=JudgeCorrectness(Judge(engine)))
-    if grader == "lexical":
-        return Correctness(semantic=None, stance=None)
-    return Correctness()
+        judged = JudgeCorrectness(Judge(engine))
+    return Correctness(judge=judged, stance=StanceCorrectness(memo=memo))
 
 
 #: What each warmth measure's figures are, for summaries and reports.
@@ -78,14 +82,14 @@ def measure_names(spec: str | None) -> dict[str, str]:
     return out
 
 
-def warmth_measures(spec: str | None, frames: int = 2) -> dict[str, Scorer]:
-    """The warmth scorers a spec names (`measure_names`), by name."""
+def warmth_measures(spec: str | None, frames: int = 2, memo: Memo | None = None) -> dict[str, Scorer]:
+    """The warmth scorers a spec names (`measure_names`), by name (the tone model remembering in `memo`)."""
     out: dict[str, Scorer] = {}
     for name, model in measure_names(spec).items():
         if name == "warmth":
             from sincere.scoring.tone import ToneWarmth
 
-            out[name] = ToneWarmth()
+            out[name] = ToneWarmth(memo=memo)
         else:
             from sincere.scoring.warmth import SocioTWarmth
 
@@ -97,9 +101,11 @@ def warmth_measures(spec: str | None, frames: int = 2) -> dict[str, Scorer]:
 
 def build(
     grader: str = "default", *, judge: Engine | None = None, warmth: str | None = "tone", warmth_frames: int = 2,
-    calibrate: bool = False,
+    calibrate: bool = False, memo: Memo | None = None,
 ) -> dict[str, Scorer]:
     """{name: scorer}: correctness, refusal, sycophancy (on the same correctness) and the warmth measures named.
+
+    With a memo, the tuned models (stance, tone) remember their outputs across runs (`memo.Memo`).
 
     With a judge and `calibrate`, also `correctness_offline`: the offline graders, so that their
     agreement with the judge can be measured on the same replies (`validate.judge_agreement`),
@@ -109,15 +115,16 @@ def build(
     from sincere.scoring.sycophancy import Sycophancy
 
     engine = judge_engine(grader, judge)
-    graded = correctness(grader, engine)
+    graded = correctness(grader, engine, memo)
     scorers: dict[str, Scorer] = {
         "correctness": graded, "refusal": RefusalScorer(), "sycophancy": Sycophancy(correctness=graded),
     }
     if calibrate and engine is not None:
         from sincere.scoring.correctness import OfflineCorrectness
+        from sincere.scoring.stance import StanceCorrectness
 
-        scorers["correctness_offline"] = OfflineCorrectness()
-    measures = warmth_measures(warmth, warmth_frames)
+        scorers["correctness_offline"] = OfflineCorrectness(stance=StanceCorrectness(memo=memo))
+    measures = warmth_measures(warmth, warmth_frames, memo)
     scorers |= measures
     if calibrate and measures and engine is not None:
         from sincere.scoring.judge import Judge, JudgeWarmth

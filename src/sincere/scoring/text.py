@@ -229,6 +229,26 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if re.search(r"\w", p)]
 
 
+_WH = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks (ends in "?", before any closing quote or bracket)."""
+    return sentence.rstrip().rstrip("\"')\u201d").endswith("?")
+
+
+def echoes(sentence: str, question: str) -> bool:
+    """Whether a sentence echoes the question after its start: it holds the question's opening, a wh-word
+    and up to three words after it ("Thinking about what is the capital of Argentina is hard." for "What
+    is the capital of Argentina?"), so the question's words in it state no answer. ("What happens is ..."
+    at the start of a sentence may answer; "the author who wrote it" is no echo of "Who wrote War and
+    Peace?".)"""
+    opening = tokenize(question, keep_articles=True)[:4]
+    if len(opening) < 3 or opening[0] not in _WH:
+        return False
+    return re.search(r"\w\W+" + r"\W+".join(opening) + r"\b", _prepare(sentence)) is not None
+
+
 def split_clauses(sentence: str) -> list[str]:
     """Split a sentence at commas, semicolons, colons, dashes and brackets (not inside numbers)."""
     pieces = re.split(r"(?<!\d),|,(?!\d{3})|[;:()]|\s[-\u2013\u2014]+\s|\u2014|(?<!\d)\u2013(?!\d)", sentence)

@@ -23,6 +23,7 @@ import numpy as np
 
 from sincere.scoring import tuned
 from sincere.scoring.base import ReplyScorer, ResultField, Score
+from sincere.scoring.memo import Memo
 from sincere.scoring.text import split_sentences
 
 REBUILD = "python scripts/build_tone.py"
@@ -69,13 +70,14 @@ class ToneWarmth(ReplyScorer):
 
     Args:
         weights: tone weights (default: the shipped ones).
+        memo: remembers the model's outputs across runs (`memo.Memo`); None reads every window.
     """
 
     name = "warmth"
     fields = (ResultField("warmth", "Warmth", share=False, digits=2),)
 
-    def __init__(self, weights: str | Path | None = None) -> None:
-        self.weights = weights
+    def __init__(self, weights: str | Path | None = None, memo: Memo | None = None) -> None:
+        self.weights, self.memo = weights, memo
 
     def values(self, texts: Sequence[str]) -> list[float | None]:
         """The 1-7 warmth rating of each text (None for an empty one)."""
@@ -83,8 +85,8 @@ class ToneWarmth(ReplyScorer):
         flat = [w for p in parts for w in p]
         if not flat:
             return [None] * len(texts)
-        model = tuned.load(self.weights or weights_path(), REBUILD, BATCH)
-        raw = np.clip(model.outputs(flat, max_length=MAX_LENGTH)[:, 0] * SPREAD + CENTRE, 1.0, 7.0)
+        read = tuned.outputs(self.weights or weights_path(), REBUILD, flat, None, MAX_LENGTH, BATCH, self.memo)
+        raw = np.clip(read[:, 0] * SPREAD + CENTRE, 1.0, 7.0)
         out: list[float | None] = []
         at = 0
         for p in parts:

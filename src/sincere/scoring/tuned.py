@@ -4,11 +4,14 @@ A build script (`scripts/build_stance.py`, `scripts/build_tone.py`) trains LoRA 
 linear layers and a linear head on its mean-pooled tokens, and saves only those (a safetensors
 file of well under 1 MB, its training settings in the metadata). Loading merges the factors into
 the embedded MiniLM's weights, so scoring runs the plain encoder at full speed. Nothing
-downloads at run time.
+downloads at run time. `outputs` reads through a `memo.Memo` when given one, so what was read
+before is not read again.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
 import threading
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from sincere.errors import SincereError
+from sincere.scoring import memo as memo_mod
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +76,7 @@ class TunedMiniLM:
         from safetensors import safe_open
         from transformers import AutoModel, AutoTokenizer
 
-        if encoder is None:
-            from sincere import models
-
-            encoder = models.embedded_dir("minilm")
+        encoder = encoder_dir(encoder)
         path = Path(weights)
         if not path.exists():
             raise SincereError(f"model weights not found: {path} (rebuild: {rebuild})")
@@ -124,6 +125,61 @@ def load(weights: str | Path, rebuild: str, batch_size: int = 64) -> TunedMiniLM
             logger.info("loading %s", key)
             _LOADED[key] = TunedMiniLM(weights, rebuild, batch_size=batch_size)
     return _LOADED[key]
+
+
+def encoder_dir(encoder: str | Path | None = None) -> Path:
+    """The MiniLM directory a tuned model adapts (default: the embedded MiniLM)."""
+    if encoder is not None:
+        return Path(encoder)
+    from sincere import models
+
+    return models.embedded_dir("minilm")
+
+
+def fingerprint(weights: str | Path) -> str:
+    """A hash of everything a tuned model's outputs depend on besides its input: the weights file, the
+    encoder's weights and tokenizer, and the torch and transformers versions."""
+    stat = Path(weights).stat()
+    return _fingerprint(str(Path(weights).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.cache
+def _fingerprint(weights: str, size: int, mtime: int) -> str:
+    from importlib.metadata import version
+
+    from sincere.models import cached_sha256
+
+    encoder = encoder_dir()
+    digest = hashlib.sha256(Path(weights).read_bytes())
+    for name in ("model.safetensors", "tokenizer.json", "config.json"):
+        digest.update(cached_sha256(encoder / name).encode())
+    digest.update(f"torch {version('torch')} transformers {version('transformers')}".encode())
+    return digest.hexdigest()
+
+
+def outputs(
+    weights: str | Path, rebuild: str, firsts: Sequence[str], seconds: Sequence[str] | None = None,
+    max_length: int = 128, batch_size: int = 64, memo: memo_mod.Memo | None = None,
+) -> np.ndarray:
+    """`TunedMiniLM.outputs` of the model in `weights`; with a memo, only the inputs it does not hold are read
+    (the model loads only then) and their outputs are added to it."""
+    if memo is None or not firsts:
+        return load(weights, rebuild, batch_size).outputs(firsts, seconds, max_length)
+    if not Path(weights).exists():
+        raise SincereError(f"model weights not found: {weights} (rebuild: {rebuild})")
+    mark = fingerprint(weights)
+    keys = [memo_mod.key(mark, max_length, t, None if seconds is None else seconds[i]) for i, t in enumerate(firsts)]
+    known = memo.get_many(keys)
+    # The misses are read as a batch of their own, in input order, so a cold memo gives the outputs
+    # that reading without one would (the same batches), bit for bit.
+    rows = [i for i, k in enumerate(keys) if k not in known]
+    if rows:
+        read = load(weights, rebuild, batch_size).outputs(
+            [firsts[i] for i in rows], None if seconds is None else [seconds[i] for i in rows], max_length)
+        fresh = {keys[i]: value for i, value in zip(rows, read, strict=True)}
+        memo.put_many(fresh)
+        known |= fresh
+    return np.stack([known[k] for k in keys])
 
 
 def low_rank_factors(peft_model: Any) -> dict[str, Any]:
