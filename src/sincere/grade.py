@@ -152,12 +152,15 @@ def _collect_warmth(result: GradeResult, record: dict[str, Any], scores: dict[st
                 result.warmth_pairs.setdefault(f"{name} vs {reference}", []).append((value, rating))
 
 
-def default_scorers(judge: str | None = None, warmth: str | None = "tone", warmth_frames: int = 2) -> dict[str, Scorer]:
-    """Correctness (judge when given), refusal, sycophancy, and the warmth measures named (`factory.build`)."""
+def default_scorers(judge: str | None = None, warmth: str | None = "tone", warmth_frames: int = 2,
+                    cache: bool = False) -> dict[str, Scorer]:
+    """Correctness (judge when given), refusal, sycophancy, and the warmth measures named (`factory.build`);
+    with `cache`, the tuned graders remember their model outputs (`scoring.memo`)."""
     from sincere.scoring import factory
+    from sincere.scoring.memo import Memo
 
     return factory.build(f"judge:{judge}" if judge else "default", warmth=warmth, warmth_frames=warmth_frames,
-                         calibrate=True)
+                         calibrate=True, memo=Memo.default() if cache else None)
 
 
 @dataclass
@@ -174,6 +177,8 @@ class GradeConfig:
     components: bool = setting(False, "Also report each component grader (lexical, semantic, combined) on "
                                "labelled lines, by dev/held-out half.")
     batch_size: int = setting(256, "Lines graded together.", check=at_least(1))
+    cache: bool = setting(True, "Remember the graders' model outputs in the generation cache's file, so a "
+                          "regrade reads no text twice (--no-cache: do not).")
     summary: str | None = setting(None, "Also write the summary (counts, rates, coverage, warmth with CI, "
                                   "agreement) as JSON here.")
 
@@ -200,7 +205,7 @@ def run(config: GradeConfig) -> GradeResult:
     jsonl.refuse_inputs(output, (source,))
     if config.summary:
         jsonl.refuse_inputs(Path(config.summary), (source, output))
-    scorers = default_scorers(config.judge, config.warmth, config.warmth_frames)
+    scorers = default_scorers(config.judge, config.warmth, config.warmth_frames, config.cache)
     total = None if jsonl.input_kind(source) == "stream" else _count_lines(source)
     with progress.task("grading", total) as advance:
         result = grade_file(source, output, scorers, batch_size=config.batch_size, progress=advance)
