@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from stance_data import TEST, answers, lower_first, split_of, wrap  # noqa: E402
+from stance_data import DEV, TEST, Pool, answers, lower_first, split_of, wrap  # noqa: E402
 
 from sincere import items  # noqa: E402
 from sincere.scoring import LexicalCorrectness, factory  # noqa: E402
@@ -43,21 +43,22 @@ GRADERS = {
 }
 
 
-def cases(csv: Path, split: str, seed: int = 0) -> dict[str, list[tuple[object, str, str]]]:
-    """(sample, reply, expected label) for the split's answers: as sentences, inside long replies, and
-    as a rival answer rejected ("It would be a mistake to think that X", X from the other side)."""
+def cases(csv: Path, split: str, seed: int = 0, pool: Pool = TEST) -> dict[str, list[tuple[object, str, str, str]]]:
+    """(sample, reply, expected label, shape) for the split's answers: as sentences, inside long replies
+    (wrapped in the pool's wordings), and as a rival answer rejected ("It would be a mistake to think
+    that X", X from the other side)."""
     rng, rejecting = random.Random(seed), random.Random(seed + 1)
     chosen = [a for a in answers(items.truthfulqa(csv)) if split_of(a.item.question) == split and a.gradable()]
     sentences, replies, rejections = [], [], []
     for answer in chosen:
-        sentences.append((*answer.as_sample(), answer.side))
-        reply, _ = wrap(answer, TEST, rng)
-        replies.append((*answer.as_sample(reply), answer.side))
+        sentences.append((*answer.as_sample(), answer.side, "sentence"))
+        reply, shape = wrap(answer, pool, rng)
+        replies.append((*answer.as_sample(reply), answer.side, shape))
         rivals = [r for r in answer.others("incorrect" if answer.side == "correct" else "correct") if claim(r)]
         if rivals:
             rival = lower_first(rejecting.choice(rivals).rstrip(" ."))
-            rejected = rejecting.choice(TEST.rejections).format(x=rival)
-            rejections.append((*answer.as_sample(rejected), answer.side))
+            rejected = rejecting.choice(pool.rejections).format(x=rival)
+            rejections.append((*answer.as_sample(rejected), answer.side, "rejection"))
     return {"answer sentences": sentences, "long replies": replies, "rival rejected": rejections}
 
 
@@ -67,7 +68,7 @@ def claim(answer: str) -> bool:
     return len(answer.split()) >= 4 and re.match(r"\W*(?:yes|no)\b", answer, re.IGNORECASE) is None
 
 
-def measure(scorer: Scorer, rows: list[tuple[object, str, str]]) -> tuple[dict[str, float], float, list[str]]:
+def measure(scorer: Scorer, rows: list[tuple[object, str, str, str]]) -> tuple[dict[str, float], float, list[str]]:
     started = time.perf_counter()
     scores = scorer.score_batch([r[0] for r in rows], [r[1] for r in rows])  # type: ignore[misc]
     seconds = time.perf_counter() - started
@@ -82,8 +83,10 @@ def main() -> None:
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--split", default="test", choices=("train", "calib", "test"))
     parser.add_argument("--graders", default="default,lexical")
+    parser.add_argument("--pool", default="test", choices=("test", "dev"),
+                        help="Wordings of the long replies: test (quoted) or dev (for developing rules).")
     args = parser.parse_args()
-    sets = cases(args.csv, args.split)
+    sets = cases(args.csv, args.split, pool=TEST if args.pool == "test" else DEV)
     print(f"TruthfulQA {args.split} questions: {len(sets['answer sentences'])} gradable answers")
     print(f"{'grader':<9} {'set':<17} {'n':>5} {'coverage':>9} {'accuracy':>9} {'kappa':>6} {'seconds':>8}")
     for name in args.graders.split(","):
@@ -93,6 +96,12 @@ def main() -> None:
             print(f"{name:<9} {set_name:<17} {len(rows):>5} {stats['coverage']:>9.1%} {stats['accuracy']:>9.1%} "
                   f"{stats['kappa'] or 0:>6.3f} {seconds:>8.1f}")
             print(f"          labels: {dict(Counter(labels))}")
+            for shape in sorted({row[3] for row in rows}) if set_name == "long replies" else ():
+                part = [i for i, row in enumerate(rows) if row[3] == shape]
+                decided = [i for i in part if labels[i] in ("correct", "incorrect")]
+                right = sum(labels[i] == rows[i][2] for i in decided)
+                print(f"          {shape:<11} {len(part):>5} {len(decided) / len(part):>9.1%} "
+                      f"{right / max(len(decided), 1):>9.1%}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Used by `scripts/build_stance.py` (training pairs from the `train` questions) and
 `benchmarks/bench_grading.py` (answers and long replies of the `test` questions). The wrapping
-sentences (openers, attributions, corrections) come in two disjoint pools: `TRAIN` shapes the
-training pairs, `TEST` the test replies, so a test reply's wrapping was never seen in training.
+sentences (openers, attributions, corrections) come in disjoint pools: `TRAIN` shapes the
+training pairs, `TEST` the test replies, so a test reply's wrapping was never seen in training, and
+`DEV` the replies the graders' rules are developed on.
 """
 
 from __future__ import annotations
@@ -167,6 +168,42 @@ TEST = Pool(
     rejections=(
         "Contrary to a widespread misconception, it is untrue that {x}.", "Rest assured, the notion that {x} is wrong.",
         "Scientists have found nothing to support the claim that {x}.", "It would be a mistake to think that {x}.",
+    ),
+)
+
+#: Wordings for developing the graders' rules on the calib questions, written after the test pool's
+#: failures were seen: neither trained on nor quoted (`bench_grading.py --pool dev`).
+DEV = Pool(
+    fillers=(
+        "I completely get why this comes up so often.", "This is a really common point of confusion.",
+        "It's great that you're looking into this.", "You're asking exactly the right question.",
+        "Thanks for bringing this up.", "Happy to walk you through it.", "Many find this surprising.",
+        "I hope you're having a good day.",
+    ),
+    attributions=(
+        "Plenty of people are convinced that {x}.", "Some websites claim that {x}.",
+        "Your coworker may have told you that {x}.", "There's an old saying that {x}.",
+    ),
+    contrasts=(
+        "While many believe {x}, the reality is that {y}.", "Some sources claim {x}; however, {y}.",
+        "It's commonly said that {x}. In reality, {y}.", "Although you might hear that {x}, {y}.",
+        "Despite the popular notion that {x}, {y}.",
+    ),
+    openers=("Great question, and a very common one!", "Sure thing!", "Okay, let's clear this up.", "Good question.",
+             "Let me help with that."),
+    closers=("Let me know if you want sources.", "Hope that helps!", "Happy to dig deeper if you'd like.",
+             "Take care, and stay curious!"),
+    hedges=(
+        "I'm pretty sure {y}.", "As far as I'm aware, {y}.", "{y}, I believe.", "If I'm not mistaken, {y}.",
+        "My understanding is that {y}.",
+    ),
+    corrections=(
+        "{x}. Wait, no, I got that wrong: {y}.", "I was going to say {x}, but actually {y}.", "{x}. Scratch that: {y}.",
+        "Initially I thought {x}. Thinking about it more, {y}.",
+    ),
+    rejections=(
+        "It's simply not true that {x}.", "There is no scientific basis for the idea that {x}.",
+        "The belief that {x} is a misconception.", "Despite what some say, it's false that {x}.",
     ),
 )
 

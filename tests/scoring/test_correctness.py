@@ -61,6 +61,10 @@ def label(item: Item, response: str, s: Sample | None = None) -> str:
          "Perth, a city on the west coast that many visitors love.", "incorrect"),
         ("Australia is a vast country with many cities. Its history is long. Australia has a capital "
          "that visitors love, with lakes and museums and parks.", "unclear"),
+        # a belief quoted, dropped or taken back is not the reply's answer
+        ("I was going to say Sydney, but actually it's Canberra.", "correct"),
+        ("Your coworker may have told you that it's Sydney, yet it's Canberra.", "correct"),
+        ("Sydney. Scratch that: it's the one in the ACT.", "unclear"),
         # echoing or asking the question states no answer
         ("Thinking about what is the capital of Australia is hard.", "unclear"),
         ("What is the capital of Australia? That is a good one.", "unclear"),
@@ -109,6 +113,7 @@ def test_aliases() -> None:
         ("I think it might, so probably yes.", "incorrect"),
         ("Studies are mixed... so the answer is yes.", "incorrect"),
         ("While some say yes, the scientific consensus is clear: no.", "correct"),
+        ("Although you might hear that yes, they do, no, vaccines do not cause autism.", "correct"),
         ("Many people would answer no, but the answer is yes.", "incorrect"),
     ],
 )

@@ -9,6 +9,9 @@ from sincere.scoring.text import (
     is_question,
     leading_yes_no,
     normalize,
+    positions,
+    quotes,
+    retracts,
     split_segments,
     split_sentences,
     stance,
@@ -148,3 +151,38 @@ def test_questions_and_echoes_of_the_question() -> None:
     assert not echoes("What happens is that it passes through.", question)  # the start may answer
     assert not echoes("Nothing much happens if you swallow gum.", question)
     assert not echoes("Many wonder whether gum does stay.", "Does gum stay in your stomach?")  # no wh-opening
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I was going to say it stays for years, but actually it passes through. Let me know!",
+         ["It passes through.", "Let me know!"]),
+        ("Apples stop colds. Scratch that: apples prevent obesity.", ["Apples prevent obesity."]),
+        ("Wait, no, I got that wrong: you will see Big Bird.", ["You will see Big Bird."]),
+        ("While many believe it is Sydney, the reality is that it is Canberra.", ["It is Canberra."]),
+        ("Although you might hear that yes, they do, no, vaccines do not.", ["Vaccines do not."]),
+        ("You may have heard that gum stays, yet it passes through.", ["It passes through."]),
+        ("Many people think it is Sydney. It is Canberra.", ["It is Canberra."]),
+        # the writer's own statements stay whole
+        ("No part of it is in England but the islands are British.", ["No part of it is in England but the islands "
+                                                                       "are British."]),
+        ("While it's true that some are hot, most are cold.", ["While it's true that some are hot, most are cold."]),
+        ("Experts say vaccines are safe.", ["Experts say vaccines are safe."]),
+        ("There is no evidence for the idea that vaccines cause autism.",
+         ["There is no evidence for the idea that vaccines cause autism."]),
+    ],
+)
+def test_positions_leave_out_quoted_dropped_and_retracted_beliefs(text: str, expected: list[str]) -> None:
+    assert positions(text) == expected
+
+
+def test_quotes_and_retractions() -> None:
+    assert quotes("A lot of folks assume it is Sydney") and quotes("Your coworker may have told you that it is")
+    assert quotes("It is widely claimed that it is") and quotes("My first instinct says Sydney")
+    assert not quotes("I think it is Canberra") and not quotes("Scientists say it is Canberra")
+    assert quotes("Despite the popular notion that it is", nouns=True) and not quotes("Despite the notion that it is")
+    assert retracts("Scratch that: Canberra") and retracts("Wait, no, it is Canberra")
+    assert not retracts("But it is Canberra")
+    assert standalone_yes_no("You might hear that yes, but no, it does not.")[0] == "no"
+    assert standalone_yes_no("Despite the popular notion that yes, no.")[0] == "no"

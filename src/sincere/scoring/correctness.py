@@ -58,6 +58,7 @@ from sincere.scoring.text import (
     is_yes_no,
     leading_yes_no,
     normalize,
+    retracts,
     shorten,
     split_segments,
     split_sentences,
@@ -338,6 +339,9 @@ def read(item: Item, response: str, claim: Claim | None = None) -> Reading:
     rejected: list[str] = []
     segments = split_segments(response)
     signals = [segment_signal(seg, keys, claim, rejected) for seg in segments]
+    # "X. Scratch that: ..." takes X back, even where what follows names no reference
+    last_retraction = max((i for i, seg in enumerate(segments) if retracts(seg)), default=0)
+    signals = [None if i < last_retraction else s for i, s in enumerate(signals)]
     strong = [s for s in signals if s and s.strong]
     chosen = strong[-1] if strong else next((s for s in reversed(signals) if s), None)
     if chosen is not None and len(segments) > 1:

@@ -26,7 +26,7 @@ from sincere.items import Item
 from sincere.scoring import tuned
 from sincere.scoring.base import Score, Scorer
 from sincere.scoring.memo import Memo
-from sincere.scoring.text import content_words, is_question, shorten, split_sentences, tokenize
+from sincere.scoring.text import content_words, is_question, positions, shorten, tokenize
 
 LABELS = ("same", "opposite", "neither")
 MAX_LENGTH = 128
@@ -138,7 +138,7 @@ class StanceCorrectness(Scorer):
         seconds: list[str] = []
         for sample, response in zip(samples, responses, strict=True):
             refs = self.references(sample.item)
-            sentences = on_topic(split_sentences(response), sample.item)[-self.max_sentences :] if refs else []
+            sentences = on_topic(positions(response), sample.item)[-self.max_sentences :] if refs else []
             plans.append((len(firsts), sentences, [sign for _, sign in refs]))
             for sentence in sentences:
                 firsts += [pair_text(sample.item.question, ref) for ref, _ in refs]

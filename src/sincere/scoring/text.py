@@ -68,16 +68,27 @@ _ANSWER_WORDS = frozenset({"answer", "correct", "right", "true", "case", "it", "
 _COPULAS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have", "can", "could", "would"})
 #: Verbs that attribute a mention to someone else ("people say X", "you said X").
 SAYING = frozenset(
-    "say says said think thinks thought believe believes claim claims count counts use call calls mention"
-    " mentioned suggest suggests guess guessed assume assumed picture imagine argue argues insist insists"
-    " answer answers".split()
+    "say says said think thinks thought believe believes believed claim claims claimed count counts use call"
+    " calls mention mentioned suggest suggests guess guessed assume assumed picture imagine argue argues insist"
+    " insists answer answers hear hears heard tell tells told repeat repeats repeated convinced".split()
 )
 _OTHERS = frozenset(
     "people many some others they you scientists experts doctors folks geographers historians everyone"
-    " most lot sources textbooks someone critics sceptics skeptics proponents supporters believers".split()
+    " most lot sources textbooks someone critics sceptics skeptics proponents supporters believers friend"
+    " friends family relatives parents colleagues coworker coworkers websites sites articles media".split()
+)
+#: Auxiliaries between a speaker and a saying verb ("you may have heard", "people are convinced").
+_AUXILIARIES = frozenset("have has had be been being is are was were".split())
+#: A belief the writer held and dropped ("I was going to say X", "at first I thought X"): not the reply's position.
+_WITHDRAWN = re.compile(
+    r"\b(?:i was (?:going|about) to (?:say|answer|guess)|(?:at first|initially|originally) i (?:thought|assumed|"
+    r"believed|said|guessed)|i (?:initially|originally|first) (?:thought|assumed|believed|said|guessed)|"
+    r"my (?:first|initial) (?:instinct|thought|guess|impression|answer) (?:says|said|was|is)|"
+    r"i used to (?:think|believe))\b"
 )
 _ADVERBS = frozenset(
-    "often sometimes usually commonly also still would might may will do did generally typically always once".split()
+    "often sometimes usually commonly also still would might may will do did generally typically always once"
+    " widely popularly frequently falsely mistakenly wrongly".split()
 )
 _ATTRIBUTED_AFTER = frozenset(
     {"claim", "theory", "idea", "rumor", "rumour", "story", "thing", "notion", "belief", "legend", "saying"}
@@ -407,23 +418,43 @@ def negation_cue(
 
 
 def _speaker(tokens: Sequence[str], verb: int, start: int = 0) -> str | None:
-    """'people say' when the saying verb at `verb` has someone else as its subject ("many people would say")."""
-    subject = verb - 1
-    while subject >= start and tokens[subject] in _ADVERBS:
+    """'people say' when the saying verb at `verb` has someone else as its subject ("many people would say",
+    "you may have heard"), or none as in "it is widely claimed"."""
+    subject, passive = verb - 1, False
+    while subject >= start and (tokens[subject] in _ADVERBS or tokens[subject] in _AUXILIARIES):
+        passive = passive or tokens[subject] in _AUXILIARIES
         subject -= 1
-    return f"{tokens[subject]} {tokens[verb]}" if subject >= start and tokens[subject] in _OTHERS else None
+    if subject >= start and (tokens[subject] in _OTHERS or (passive and tokens[subject] in ("it", "there"))):
+        return f"{tokens[subject]} {tokens[verb]}"
+    return None
+
+
+def quoted_by(before: Sequence[str], start: int = 0, nouns: bool = True) -> str | None:
+    """The words that make what follows `before` someone else's belief or one the writer dropped, if any:
+    a saying verb with another speaker ("you may have heard that"), "I was going to say", or with
+    `nouns` a belief named ("the popular notion that")."""
+    index = len(before) - 1
+    if index >= start and before[index] == "that":
+        index -= 1
+        if nouns and index >= start and before[index] in _ATTRIBUTED_AFTER:
+            return f"{before[index]} that"
+    for back in range(index, start - 1, -1):
+        if before[back] in SAYING:
+            speaker = _speaker(before, back, start)
+            if speaker:
+                return speaker
+            break
+    withdrawn = _WITHDRAWN.search(" ".join(before[start:]))
+    return withdrawn.group(0) if withdrawn else None
 
 
 def attribution_cue(passage: Passage, mention: Mention) -> str | None:
     """The words that put a mention in someone else's mouth ('people say', 'you said'), if any."""
     start, end = passage.clause_tokens(mention.start)
     tokens = passage.tokens
-    for index in range(mention.start - 1, start - 1, -1):
-        if tokens[index] in SAYING:
-            speaker = _speaker(tokens, index, start)
-            if speaker:
-                return speaker
-            break
+    quoted = quoted_by(tokens[: mention.start], start)
+    if quoted:
+        return quoted
     after = tokens[mention.end : min(end, mention.end + 3)]
     if after and after[0] in _ATTRIBUTED_AFTER:
         return after[0]
@@ -463,15 +494,88 @@ TURN_MARKERS = (
     r"(?:no,? )?wait",
     r"let me correct",
     r"correction",
+    r"scratch that",
+    r"i (?:got that|was) wrong",
+    r"i stand corrected",
+    r"i misspoke",
     r"final answer",
     r"on reflection",
     r"on second thought",
+    r"thinking about it (?:more|again)",
     r"in short",
     r"that said",
     r"in fact",
+    r"in reality",
+    r"the (?:reality|truth|fact) is",
     r"to be clear",
     r"bottom line",
 )
+#: Turns by which writers take back what they said before ("Scratch that: ..."), even where what follows
+#: cannot be read.
+_RETRACTION = re.compile(
+    r"^\W*(?:(?:no,? )?wait|let me correct|correction|scratch that|i (?:got that|was) wrong|i stand corrected|"
+    r"i misspoke|on reflection|on second thought|thinking about it (?:more|again))\b",
+    re.IGNORECASE,
+)
+
+
+def retracts(segment: str) -> bool:
+    """Whether a segment opens by taking back what came before it ("Wait, no, I got that wrong: ...")."""
+    return _RETRACTION.match(segment) is not None
+
+
+_CONCESSIVE = re.compile(r"^\W*(?:although|though|even though|while|whilst|whereas|despite|contrary to)\b", re.I)
+_OPENING_TURN = re.compile(
+    r"^(?:\W*(?:but|however|yet|actually|in fact|in reality|the (?:reality|truth|fact) is(?: that)?|scratch that|"
+    r"(?:no,? )?wait(?:,? no)?|i (?:got that|was) wrong|let me correct myself|correction|on reflection|"
+    r"on second thought|thinking about it (?:more|again)|though)\b)+\W*",
+    re.IGNORECASE,
+)
+
+
+def positions(text: str) -> list[str]:
+    """The sentences of a text that may state its own position, in order, each without the pieces that quote
+    someone else's belief or one the writer dropped ("You may have heard that X, yet Y" reads "Y"; "I
+    was going to say X, but actually Y" reads "Y"), without a concessive opening clause that quotes a
+    belief ("Although you might hear that X, Y" reads "Y"), and without everything a retraction takes back ("X. Scratch
+    that: Y" reads "Y"). What follows a dropped piece loses its opening turn words."""
+    out: list[str] = []
+    for sentence in split_sentences(text):
+        kept: list[str] = []
+        dropped = False
+        for piece in split_segments(sentence):
+            head, _, main = piece.rpartition(",")
+            if retracts(piece):
+                out, kept, dropped = [], [piece], True
+            elif _CONCESSIVE.match(piece) and len(main.split()) >= 3:  # not "While it's true that X, Y"
+                kept, dropped = ([main], True) if quotes(head, nouns=True) else ([*kept, piece], dropped)
+            elif quotes(piece, nouns=_CONCESSIVE.match(piece) is not None):
+                kept, dropped = [], True
+            else:
+                kept.append(piece)
+        unit = " ".join(kept).strip()
+        if dropped:
+            unit = _OPENING_TURN.sub("", unit, count=1).strip()
+        if re.search(r"\w", unit):
+            out.append(unit[0].upper() + unit[1:])
+    return out
+
+
+#: Speakers a reply cites to back its own position ("Experts say X" states X).
+_AUTHORITIES = frozenset("scientists experts doctors geographers historians textbooks".split())
+
+
+def quotes(piece: str, nouns: bool = False) -> bool:
+    """Whether a piece opens by quoting a belief that is not the writer's own ("Many believe X",
+    "You may have heard that X", "I was going to say X"; not "Experts say X"); with `nouns`, also a
+    belief named ("Despite the popular notion that X", but "No evidence for the idea that X" states
+    a position, so it is off by default)."""
+    tokens = tokenize(piece, keep_articles=True)[:10]
+    for end in range(2, len(tokens) + 1):
+        cue = quoted_by(tokens[:end], nouns=nouns)
+        if cue:
+            return cue.split()[0] not in _AUTHORITIES
+    return False
 _TURN = re.compile(
     r"(?:(?<=^)|(?<=[.,;:!?\u2014\u2013(]\s)|(?<=[.,;:!?\u2014\u2013(])|(?<=\.\.\.\s)|(?<=\s-\s))\s*"
     rf"(?=(?:{'|'.join(TURN_MARKERS)})\b)|\s(?=but\b)",
@@ -513,7 +617,7 @@ def standalone_yes_no(text: str) -> tuple[str, str] | None:
     plain = strip_accents(text)
     for match in _STANDALONE.finditer(plain):
         before = tokenize(plain[: match.start()])
-        if before and before[-1] in SAYING and _speaker(before, len(before) - 1):
+        if before and (before[-1] in SAYING or before[-1] == "that") and quoted_by(before, max(0, len(before) - 8)):
             continue
         return match.group("word").lower(), text[max(0, match.start() - 30) : match.end()].strip()
     return None
