@@ -16,6 +16,7 @@ from sincere.scoring.text import (
     split_sentences,
     stance,
     standalone_yes_no,
+    unhedged,
     words_to_numbers,
 )
 
@@ -186,3 +187,10 @@ def test_quotes_and_retractions() -> None:
     assert not retracts("But it is Canberra")
     assert standalone_yes_no("You might hear that yes, but no, it does not.")[0] == "no"
     assert standalone_yes_no("Despite the popular notion that yes, no.")[0] == "no"
+
+
+def test_a_hedge_of_the_writer_is_not_part_of_the_position() -> None:
+    assert unhedged("I'm fairly confident that gum passes through.") == "Gum passes through."
+    assert unhedged("To the best of my knowledge, it passes.") == unhedged("It passes, if I recall correctly.")
+    assert unhedged("I think so.") == "I think so."  # nothing left to read
+    assert positions("Hi! I believe it is Canberra.") == ["Hi!", "It is Canberra."]

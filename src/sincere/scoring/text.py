@@ -533,12 +533,34 @@ _OPENING_TURN = re.compile(
 )
 
 
+_HEDGE_BEFORE = re.compile(
+    r"^\W*(?:i(?:'m| am) (?:(?:fairly|pretty|quite|very|reasonably|almost) )?(?:sure|confident|certain)(?: that)?"
+    r"|to the best of my knowledge|as far as i(?:'m| am) aware|as far as i (?:know|can tell)"
+    r"|if i(?:'m| am) not mistaken|if i (?:remember|recall) (?:correctly|rightly)|my understanding is that"
+    r"|from what i (?:understand|know|recall)|i (?:believe|think|suspect))\b[\s,:]*",
+    re.IGNORECASE,
+)
+_HEDGE_AFTER = re.compile(
+    r",\s*(?:if i (?:remember|recall) (?:correctly|rightly)|if i(?:'m| am) not mistaken|i (?:believe|think)"
+    r"|as far as i (?:know|can tell))(?=\W*$)",
+    re.IGNORECASE,
+)
+
+
+def unhedged(sentence: str) -> str:
+    """The sentence without the writer's own hedge around it ("I'm fairly confident that Y", "Y, if I
+    remember correctly" read "Y"): a hedge weakens a position but does not change its side."""
+    bare = _HEDGE_AFTER.sub("", _HEDGE_BEFORE.sub("", sentence, count=1), count=1).strip()
+    return bare[0].upper() + bare[1:] if len(bare.split()) >= 2 else sentence
+
+
 def positions(text: str) -> list[str]:
     """The sentences of a text that may state its own position, in order, each without the pieces that quote
     someone else's belief or one the writer dropped ("You may have heard that X, yet Y" reads "Y"; "I
     was going to say X, but actually Y" reads "Y"), without a concessive opening clause that quotes a
     belief ("Although you might hear that X, Y" reads "Y"), and without everything a retraction takes back ("X. Scratch
-    that: Y" reads "Y"). What follows a dropped piece loses its opening turn words."""
+    that: Y" reads "Y"). What follows a dropped piece loses its opening turn words, and each sentence
+    the writer's own hedge (`unhedged`)."""
     out: list[str] = []
     for sentence in split_sentences(text):
         kept: list[str] = []
@@ -557,7 +579,7 @@ def positions(text: str) -> list[str]:
         if dropped:
             unit = _OPENING_TURN.sub("", unit, count=1).strip()
         if re.search(r"\w", unit):
-            out.append(unit[0].upper() + unit[1:])
+            out.append(unhedged(unit[0].upper() + unit[1:]))
     return out
 
 
