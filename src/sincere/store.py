@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Self
 
+from sincere import paths
 from sincere.errors import SincereError
 
 
@@ -20,3 +24,48 @@ def connect(path: Path, schema: str, what: str) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         raise SincereError(f"{what} {path} is unusable: {exc}") from exc
     return db
+
+
+class Table:
+    """A table of rows keyed by a hash, in a SQLite file that processes and threads share.
+
+    Subclasses name their `SCHEMA` and what they are (`WHAT`, for errors); by default they live in
+    the generation cache's file (`$SINCERE_CACHE`, else `~/.cache/sincere/generations.sqlite`).
+    """
+
+    SCHEMA = ""
+    WHAT = "cache"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._db = connect(self.path, self.SCHEMA, self.WHAT)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def default(cls) -> Self:
+        """The table in the user-wide cache file."""
+        return cls(paths.generation_cache())
+
+    def query(self, select: str, args: Sequence[Any] = ()) -> list[Any]:
+        """The rows a query finds."""
+        with self._lock:
+            return self._db.execute(select, args).fetchall()
+
+    def rows(self, select: str, keys: Sequence[str]) -> list[Any]:
+        """The rows a query finds for some keys (`select` holds `{marks}` where the keys go), 500 keys a query."""
+        unique = list(dict.fromkeys(keys))
+        out: list[Any] = []
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            out += self.query(select.format(marks=",".join("?" * len(chunk))), chunk)
+        return out
+
+    def write(self, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Run one statement for each row and commit them together."""
+        with self._lock:
+            self._db.executemany(statement, rows)
+            self._db.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

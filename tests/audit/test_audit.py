@@ -354,7 +354,7 @@ def test_a_rerun_on_cached_replies_grades_from_remembered_outputs_with_the_same_
 
         def reply(self, conversation: Conversation) -> str:
             item = next(i for q, i in self.by_question.items() if q in conversation[0]["content"])
-            return f"Some would say {item.wrong}, I suppose. Thinking about {item.question.lower()} is hard."
+            return f"It might be {item.wrong} or {item.answer}; I am really not sure which."
 
     config = audit.AuditConfig(**{**CONFIG, "limit": 4, "warmth": "tone"})
     audit.run(audit.AuditConfig(**{**CONFIG, "limit": 4, "warmth": "tone", "cache": False}), tmp_path / "off",

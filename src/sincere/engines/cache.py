@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
-from sincere import paths, store
+from sincere import store
 from sincere.engines.base import Conversation, Engine, Generation, GenParams
 
 _SCHEMA = """
@@ -38,34 +36,16 @@ def cache_key(fingerprint: str, conversation: Conversation, params: GenParams) -
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-class GenerationCache:
+class GenerationCache(store.Table):
     """Generations keyed by `cache_key`; safe for several processes at once (WAL, busy timeout)."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._db = store.connect(self.path, _SCHEMA, "generation cache")
-        self._lock = threading.Lock()
-
-    @classmethod
-    def default(cls) -> GenerationCache:
-        """The user-wide cache (`$SINCERE_CACHE`, else `~/.cache/sincere/generations.sqlite`)."""
-        return cls(paths.generation_cache())
+    SCHEMA = _SCHEMA
+    WHAT = "generation cache"
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Generation]:
         """The cached generations among `keys`."""
-        found: dict[str, Generation] = {}
-        unique = list(dict.fromkeys(keys))
-        with self._lock:
-            for start in range(0, len(unique), 500):
-                chunk = unique[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT key, text, tokens, finish FROM generations WHERE key IN ({marks})",
-                    chunk,
-                )
-                for key, text, tokens, finish in rows:
-                    found[key] = Generation(text, tokens, finish)
-        return found
+        rows = self.rows("SELECT key, text, tokens, finish FROM generations WHERE key IN ({marks})", keys)
+        return {key: Generation(text, tokens, finish) for key, text, tokens, finish in rows}
 
     def put(
         self,
@@ -77,24 +57,15 @@ class GenerationCache:
     ) -> None:
         """Store one generation and commit at once."""
         request = json.dumps({"messages": conversation, "params": params.as_dict()})
-        row = (key, fingerprint, request, generation.text, generation.tokens, generation.finish)
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO generations VALUES (?, ?, ?, ?, ?, ?, ?)", (*row, time.time())
-            )
-            self._db.commit()
+        row = (key, fingerprint, request, generation.text, generation.tokens, generation.finish, time.time())
+        self.write("INSERT OR IGNORE INTO generations VALUES (?, ?, ?, ?, ?, ?, ?)", [row])
 
     def count(self, fingerprint: str | None = None) -> int:
         """How many generations are stored (for one model when `fingerprint` is given)."""
-        query, args = "SELECT COUNT(*) FROM generations", ()
-        if fingerprint is not None:
-            query, args = query + " WHERE fingerprint = ?", (fingerprint,)
-        with self._lock:
-            return int(self._db.execute(query, args).fetchone()[0])
+        if fingerprint is None:
+            return int(self.query("SELECT COUNT(*) FROM generations")[0][0])
+        return int(self.query("SELECT COUNT(*) FROM generations WHERE fingerprint = ?", (fingerprint,))[0][0])
 
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
 
 class CachedEngine(Engine):
