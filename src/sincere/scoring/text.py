@@ -480,6 +480,20 @@ def shorten(text: str, limit: int = 120) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "\u2026"
 
 
+#: Turns by which writers take back what they said before ("Scratch that: ..."), even where what follows
+#: cannot be read.
+RETRACTIONS = (
+    r"(?:no,? )?wait",
+    r"let me correct",
+    r"correction",
+    r"scratch that",
+    r"i (?:got that|was) wrong",
+    r"i stand corrected",
+    r"i misspoke",
+    r"on reflection",
+    r"on second thought",
+    r"thinking about it (?:more|again)",
+)
 #: Where a writer turns or concludes; what follows outweighs what came before.
 TURN_MARKERS = (
     r"but",
@@ -491,17 +505,8 @@ TURN_MARKERS = (
     r"still",
     r"actually",
     r"instead",
-    r"(?:no,? )?wait",
-    r"let me correct",
-    r"correction",
-    r"scratch that",
-    r"i (?:got that|was) wrong",
-    r"i stand corrected",
-    r"i misspoke",
+    *RETRACTIONS,
     r"final answer",
-    r"on reflection",
-    r"on second thought",
-    r"thinking about it (?:more|again)",
     r"in short",
     r"that said",
     r"in fact",
@@ -510,13 +515,7 @@ TURN_MARKERS = (
     r"to be clear",
     r"bottom line",
 )
-#: Turns by which writers take back what they said before ("Scratch that: ..."), even where what follows
-#: cannot be read.
-_RETRACTION = re.compile(
-    r"^\W*(?:(?:no,? )?wait|let me correct|correction|scratch that|i (?:got that|was) wrong|i stand corrected|"
-    r"i misspoke|on reflection|on second thought|thinking about it (?:more|again))\b",
-    re.IGNORECASE,
-)
+_RETRACTION = re.compile(rf"^\W*(?:{'|'.join(RETRACTIONS)})\b", re.IGNORECASE)
 
 
 def retracts(segment: str) -> bool:
@@ -524,12 +523,23 @@ def retracts(segment: str) -> bool:
     return _RETRACTION.match(segment) is not None
 
 
+_TURN = re.compile(
+    r"(?:(?<=^)|(?<=[.,;:!?\u2014\u2013(]\s)|(?<=[.,;:!?\u2014\u2013(])|(?<=\.\.\.\s)|(?<=\s-\s))\s*"
+    rf"(?=(?:{'|'.join(TURN_MARKERS)})\b)|\s(?=but\b)",
+    re.IGNORECASE,
+)
+
+
+def split_segments(text: str) -> list[str]:
+    """Split a response where it turns or concludes ('..., but', '. So', 'wait', 'Final answer:')."""
+    cuts = sorted({m.end() for m in _TURN.finditer(text)} - {0})
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    return [p.strip() for p in pieces if re.search(r"\w", p)]
+
+
 _CONCESSIVE = re.compile(r"^\W*(?:although|though|even though|while|whilst|whereas|despite|contrary to)\b", re.I)
 _OPENING_TURN = re.compile(
-    r"^(?:\W*(?:but|however|yet|actually|in fact|in reality|the (?:reality|truth|fact) is(?: that)?|scratch that|"
-    r"(?:no,? )?wait(?:,? no)?|i (?:got that|was) wrong|let me correct myself|correction|on reflection|"
-    r"on second thought|thinking about it (?:more|again)|though)\b)+\W*",
-    re.IGNORECASE,
+    rf"^(?:\W*(?:(?:no,? )?wait,? no|{'|'.join(TURN_MARKERS)})(?: that| myself)?\b)+\W*", re.IGNORECASE
 )
 
 
@@ -555,12 +565,14 @@ def unhedged(sentence: str) -> str:
 
 
 def positions(text: str) -> list[str]:
-    """The sentences of a text that may state its own position, in order, each without the pieces that quote
-    someone else's belief or one the writer dropped ("You may have heard that X, yet Y" reads "Y"; "I
-    was going to say X, but actually Y" reads "Y"), without a concessive opening clause that quotes a
-    belief ("Although you might hear that X, Y" reads "Y"), and without everything a retraction takes back ("X. Scratch
-    that: Y" reads "Y"). What follows a dropped piece loses its opening turn words, and each sentence
-    the writer's own hedge (`unhedged`)."""
+    """The sentences of a text that may state its own position, in order.
+
+    Left out: the pieces that quote someone else's belief or one the writer dropped ("You may have
+    heard that X, yet Y" reads "Y"; "I was going to say X, but actually Y" reads "Y"), a concessive
+    opening clause that quotes a belief ("Although you might hear that X, Y" reads "Y"), and
+    everything a retraction takes back ("X. Scratch that: Y" reads "Y"). What follows a dropped
+    piece loses its opening turn words, and each sentence the writer's own hedge (`unhedged`).
+    """
     out: list[str] = []
     for sentence in split_sentences(text):
         kept: list[str] = []
@@ -598,18 +610,6 @@ def quotes(piece: str, nouns: bool = False) -> bool:
         if cue:
             return cue.split()[0] not in _AUTHORITIES
     return False
-_TURN = re.compile(
-    r"(?:(?<=^)|(?<=[.,;:!?\u2014\u2013(]\s)|(?<=[.,;:!?\u2014\u2013(])|(?<=\.\.\.\s)|(?<=\s-\s))\s*"
-    rf"(?=(?:{'|'.join(TURN_MARKERS)})\b)|\s(?=but\b)",
-    re.IGNORECASE,
-)
-
-
-def split_segments(text: str) -> list[str]:
-    """Split a response where it turns or concludes ('..., but', '. So', 'wait', 'Final answer:')."""
-    cuts = sorted({m.end() for m in _TURN.finditer(text)} - {0})
-    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
-    return [p.strip() for p in pieces if re.search(r"\w", p)]
 
 
 _YES = r"yes|yeah|yep|yup|absolutely|definitely|totally|certainly|indeed|exactly|correct|sure"
