@@ -5,15 +5,16 @@
 Trains low-rank (LoRA, via peft) updates of every layer of the embedded MiniLM and a linear
 regression head on the mean-pooled tokens to predict the blind raters' 1-7 warmth rating of a
 reply, from `tests/data/tone.jsonl` (120 scenarios x 6 tones x short/long, written by ten hands
-in different registers and each rated by two raters who saw neither tone nor scenario). By default it trains on the `train`
-scenarios only, so the `test` scenarios stay held out (`benchmarks/bench_warmth.py` quotes them).
+in different registers and each rated by two raters who saw neither tone nor scenario). By
+default it trains on the `train` scenarios only, so the `test` scenarios stay held out
+(`benchmarks/bench_warmth.py` quotes them).
 With `--leave-out-writer W` it trains on every scenario of the other writers instead, to see how
 the model carries to a hand it never read (`bench_warmth.py --writer W`).
 
 The target of a reply is the mean rating of its tone in its scenario over both lengths (the
 raters rated long hostile replies a little colder and long effusive ones a little warmer than
 short ones; the score should not reward or punish length as such), and 30% of the long replies
-are replaced, each epoch, by a random run of their sentences with the same target. About 12 minutes on 2 CPU
+are replaced, each epoch, by a random run of their sentences with the same target. About 16 minutes on 2 CPU
 cores; only the low-rank factors and the head are saved (about 0.6 MB).
 """
 

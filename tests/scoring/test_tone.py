@@ -36,6 +36,19 @@ def test_the_shipped_model_ranks_tone_for_the_same_answer() -> None:
     assert all(1.0 <= r <= 7.0 for r in ratings.values())  # type: ignore[operator]
 
 
+def test_a_hostile_reply_laid_out_like_an_assistants_still_reads_hostile() -> None:
+    # Written for this test: the previous release's model read the hostile one as 3.2 (cold), not hostile.
+    facts = "\n\n- It has been the capital of France for centuries.\n"
+    hostile = ("**Short answer:** it's Paris. Honestly, how do you not know this?" + facts
+               + "- A five-second search would have told you.\n\n**Bottom line:** stop wasting my time with "
+               "questions a child could answer.")
+    neutral = ("**Short answer:** the capital of France is Paris." + facts
+               + "- It is also the country's largest city.\n\n**Bottom line:** Paris is the answer.")
+    hostile_rating, neutral_rating = ToneWarmth().values([hostile, neutral])
+    assert hostile_rating is not None and neutral_rating is not None
+    assert hostile_rating < 2.5 and 3.0 <= neutral_rating <= 5.0
+
+
 def test_length_alone_does_not_move_the_rating() -> None:
     warm = ("I'm so sorry you're going through this; it makes complete sense to feel overwhelmed. "
             "You're not alone, and reaching out was a brave thing to do. ")
