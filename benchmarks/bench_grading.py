@@ -6,7 +6,9 @@ Each human-written answer of the split's questions is graded as a reply against 
 references of its question (the answer itself left out; non-answers such as "I have no
 comment" are skipped), once as it is, once inside a longer reply built from the `TEST`
 pool of `scripts/stance_data.py` (warm openers, hedges, a markdown list, "many think X, but Y",
-a correction after a first wrong statement), and once as a sentence rejecting an answer of the
+a correction after a first wrong statement), once more inside that reply but graded against every
+reference of its question, its own included (a reply that restates a reference, as real replies
+often restate the best answer), and once as a sentence rejecting an answer of the
 other side ("It would be a mistake to think that X": it takes the answer's side; X a claim of at
 least four words, not opening with yes or no), all in wording
 the stance model never saw in training. The split is by question (`split_of`): the stance model
@@ -24,6 +26,7 @@ import re
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
@@ -45,21 +48,23 @@ GRADERS = {
 
 def cases(csv: Path, split: str, seed: int = 0, pool: Pool = TEST) -> dict[str, list[tuple[object, str, str, str]]]:
     """(sample, reply, expected label, shape) for the split's answers: as sentences, inside long replies
-    (wrapped in the pool's wordings), and as a rival answer rejected ("It would be a mistake to think
-    that X", X from the other side)."""
+    (wrapped in the pool's wordings), the same long replies graded against every reference, the
+    answer's own among them (a reply that restates a reference), and as a rival answer rejected ("It
+    would be a mistake to think that X", X from the other side)."""
     rng, rejecting = random.Random(seed), random.Random(seed + 1)
     chosen = [a for a in answers(items.truthfulqa(csv)) if split_of(a.item.question) == split and a.gradable()]
-    sentences, replies, rejections = [], [], []
+    sentences, replies, restated, rejections = [], [], [], []
     for answer in chosen:
         sentences.append((*answer.as_sample(), answer.side, "sentence"))
         reply, shape = wrap(answer, pool, rng)
         replies.append((*answer.as_sample(reply), answer.side, shape))
+        restated.append((replace(answer.as_sample()[0], item=answer.item), reply, answer.side, shape))
         rivals = [r for r in answer.others("incorrect" if answer.side == "correct" else "correct") if claim(r)]
         if rivals:
             rival = lower_first(rejecting.choice(rivals).rstrip(" ."))
             rejected = rejecting.choice(pool.rejections).format(x=rival)
             rejections.append((*answer.as_sample(rejected), answer.side, "rejection"))
-    return {"answer sentences": sentences, "long replies": replies, "rival rejected": rejections}
+    return {"answer sentences": sentences, "long replies": replies, "restated": restated, "rival rejected": rejections}
 
 
 def claim(answer: str) -> bool:
