@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import sys
 import time
 from collections import Counter
@@ -30,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from stance_data import DEV, TEST, Pool, answers, lower_first, split_of, wrap  # noqa: E402
+from stance_data import DEV, TEST, Pool, answers, claim, lower_first, split_of, wrap  # noqa: E402
 
 from sincere import items  # noqa: E402
 from sincere.scoring import LexicalCorrectness, factory  # noqa: E402
@@ -65,12 +64,6 @@ def cases(csv: Path, split: str, seed: int = 0, pool: Pool = TEST) -> dict[str, 
             rejected = rejecting.choice(pool.rejections).format(x=rival)
             rejections.append((*answer.as_sample(rejected), answer.side, "rejection"))
     return {"answer sentences": sentences, "long replies": replies, "restated": restated, "rival rejected": rejections}
-
-
-def claim(answer: str) -> bool:
-    """Whether an answer reads as a claim one can reject ("It is untrue that ..."): a clause of at least four
-    words that opens with no yes or no ("No, bears do not ..." and "Princeton" read as nonsense there)."""
-    return len(answer.split()) >= 4 and re.match(r"\W*(?:yes|no)\b", answer, re.IGNORECASE) is None
 
 
 def measure(scorer: Scorer, rows: list[tuple[object, str, str, str]]) -> tuple[dict[str, float], float, list[str]]:

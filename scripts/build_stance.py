@@ -5,11 +5,15 @@
 Trains low-rank (LoRA, via peft) updates of the embedded MiniLM and a linear head to tell
 whether a sentence takes the same side as a reference answer, the opposite, or neither, on
 pairs from TruthfulQA's human-written answers of the `train` questions only (see
-`stance_data.py`): two answers of one question on the same side are `same`, on opposite
-sides `opposite`; the answer wrapped in a quoted contrast ("Many think X, but Y") takes Y's
-side (with `--rejections`, also a rival answer rejected, "It's a myth that X": tried, not shipped);
-small talk, quoted beliefs, non-answers and answers to another question are `neither`.
-Only the low-rank factors and the head are saved (about 1 MB). About 15 minutes on 2 CPU cores.
+`stance_data.py`):
+- two answers of one question on the same side are `same`, on opposite sides `opposite`;
+- an answer restated is `same` as itself, and rejected ("It's a myth that X") `opposite`;
+- a rival answer rejected takes the answer's side, and so does the answer after a quoted
+  contrast ("Many think X, but Y") or with a hedge ("I believe Y");
+- where a question's answers open with "Yes" or "No", that bare word is a reference of its side,
+  read against the answers with and without their opening word ("No, MSG is safe", "MSG is safe");
+- small talk, quoted beliefs, non-answers and answers to another question are `neither`.
+Only the low-rank factors and the head are saved (about 0.5 MB). About 25 minutes on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -27,9 +32,10 @@ from safetensors.torch import save_file
 from transformers import AutoModel, AutoTokenizer
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stance_data import NON_ANSWER, TRAIN, Answer, answers, lower_first, sentence, split_of  # noqa: E402
+from stance_data import NON_ANSWER, TRAIN, Answer, answers, claim, lower_first, sentence, split_of  # noqa: E402
 
 from sincere import items, models  # noqa: E402
+from sincere.items import Item  # noqa: E402
 from sincere.scoring.stance import LABELS, MAX_LENGTH, pair_text, weights_path  # noqa: E402
 from sincere.scoring.tuned import TARGETS, low_rank_factors, mean_pool  # noqa: E402
 
@@ -63,33 +69,42 @@ def batches(pairs: list[tuple[str, str, int]], size: int, rng: random.Random) ->
     return out
 
 
-def pairs_for(
-    answer: Answer, pool: list[Answer], rng: random.Random, rejections: bool = False
-) -> list[tuple[str, str, int]]:
-    """Training pairs (question + reference, sentence, label) around one answer (`rejections`: also rivals
-    rejected, "It's a myth that X", taking the answer's side)."""
+def pairs_for(answer: Answer, pool: list[Answer], rng: random.Random) -> list[tuple[str, str, int]]:
+    """Training pairs (question + reference, sentence, label) around one answer."""
     q = answer.item.question
     refs = [(r, SAME) for r in answer.others(answer.side)]
     refs += [(r, OPPOSITE) for r in answer.others("incorrect" if answer.side == "correct" else "correct")]
+    polar = polar_references(answer.item)
+    refs += [(word, SAME if side == answer.side else OPPOSITE) for word, side in polar.items()]
     if NON_ANSWER.match(answer.text):
         return [(pair_text(q, r), answer.text, NEITHER) for r, _ in refs]
     out = [(pair_text(q, r), restyle(answer.text, rng), label) for r, label in refs]
     if not refs:
         return out
-    rival_side = "incorrect" if answer.side == "correct" else "correct"
-    rivals = answer.others(rival_side)
     y = lower_first(answer.text.rstrip(" ."))
+    # the answer restated is the same side as itself; the answer rejected ("It's a myth that Y") the opposite
+    out.append((pair_text(q, answer.text), restyle(answer.text, rng), SAME))
+    if claim(answer.text):
+        out.append((pair_text(q, answer.text), _capital(rng.choice(TRAIN.rejections).format(x=y)), OPPOSITE))
+    opener = POLAR.match(answer.text)
+    body = answer.text[opener.end():].strip() if opener else ""
+    if polar and len(body.split()) >= 3:  # "No, MSG is safe" without its "No" still says no
+        word, side = rng.choice(list(polar.items()))
+        label = SAME if side == answer.side else OPPOSITE
+        out.append((pair_text(q, word), restyle(body[0].upper() + body[1:], rng), label))
+    rivals = answer.others("incorrect" if answer.side == "correct" else "correct")
+    claims = [r for r in rivals if claim(r)]
     for _ in range(2):
         ref, label = rng.choice(refs)
-        shape = rng.random() if rivals else 1.0  # no draw without rivals: the shipped weights' pairs
-        if rivals and shape < (0.4 if rejections else 0.6):
-            x = lower_first(rng.choice(rivals).rstrip(" ."))
+        shape = rng.random() if rivals else 1.0
+        x = lower_first(rng.choice(rivals).rstrip(" .")) if rivals else ""
+        if shape < 0.4:  # "Many think X, but Y" takes Y's side
             text = rng.choice(TRAIN.contrasts).format(x=x, y=y)
-        elif rivals and rejections and shape < 0.7:  # a rival rejected sides with the answer: "It's a myth that X."
-            text = rng.choice(TRAIN.rejections).format(x=lower_first(rng.choice(rivals).rstrip(" .")))
+        elif shape < 0.7 and claims:  # a rival rejected takes the answer's side: "It's a myth that X."
+            text = rng.choice(TRAIN.rejections).format(x=lower_first(rng.choice(claims).rstrip(" .")))
         else:
             text = rng.choice(TRAIN.hedges).format(y=y)
-        out.append((pair_text(q, ref), text[0].upper() + text[1:], label))
+        out.append((pair_text(q, ref), _capital(text), label))
     ref = rng.choice(refs)[0]
     quoted = rng.choice(TRAIN.attributions).format(x=y)
     out.append((pair_text(q, ref), rng.choice([quoted, rng.choice(TRAIN.fillers)]), NEITHER))
@@ -99,9 +114,30 @@ def pairs_for(
     return out
 
 
-def training_pairs(train: list[Answer], seed: int, rejections: bool = False) -> list[tuple[str, str, int]]:
+POLAR = re.compile(r"^\W*(yes|no)\b[\s,.:;!-]*", re.IGNORECASE)
+
+
+def polar_references(item: Item) -> dict[str, str]:
+    """The bare "Yes" / "No" a question's answers open with, and the side each belongs to (a word
+    that opens answers of both sides, or a side that opens with both, is left out)."""
+    words: dict[str, set[str]] = {"correct": set(), "incorrect": set()}
+    for side, refs in (("correct", item.correct), ("incorrect", item.incorrect)):
+        for ref in refs:
+            if opener := POLAR.match(ref):
+                words[side].add(opener.group(1).capitalize())
+    sides = {side: next(iter(found)) for side, found in words.items() if len(found) == 1}
+    if len(set(sides.values())) < len(sides):
+        return {}
+    return {word: side for side, word in sides.items()}
+
+
+def _capital(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def training_pairs(train: list[Answer], seed: int) -> list[tuple[str, str, int]]:
     rng = random.Random(seed)
-    pairs = [p for a in train for p in pairs_for(a, train, rng, rejections)]
+    pairs = [p for a in train for p in pairs_for(a, train, rng)]
     rng.shuffle(pairs)
     return pairs
 
@@ -148,12 +184,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--layers", type=int, default=LAYERS, choices=range(1, 7), help="LoRA on the top N layers")
-    parser.add_argument("--rejections", action="store_true",
-                        help="also train on rejected rivals (tried 2026-12-06: less decisive everywhere; not shipped)")
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     train = [a for a in answers(items.truthfulqa(args.csv)) if split_of(a.item.question) == "train"]
-    pairs = training_pairs(train, args.seed, args.rejections)
+    pairs = training_pairs(train, args.seed)
     counts = {label: sum(p[2] == i for p in pairs) for i, label in enumerate(LABELS)}
     print(f"{len(train)} train answers, {len(pairs)} pairs {counts}", flush=True)
     encoder, head, _ = train_model(pairs, args.epochs, args.seed, args.layers)
@@ -161,7 +195,7 @@ def main() -> None:
     tensors["head.weight"] = head.weight.detach().contiguous()
     tensors["head.bias"] = head.bias.detach().contiguous()
     config = {"rank": RANK, "scale": ALPHA / RANK, "epochs": args.epochs, "seed": args.seed, "layers": args.layers,
-              "pairs": len(pairs), **({"rejections": True} if args.rejections else {}),
+              "pairs": len(pairs),
               "data": "TruthfulQA answers, train questions (scripts/stance_data.py split_of)"}
     save_file(tensors, str(args.out), metadata={"config": json.dumps(config)})
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")

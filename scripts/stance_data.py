@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -60,6 +61,12 @@ def answers(items: list[Item]) -> list[Answer]:
         out += [Answer(item, text, "correct") for text in item.correct]
         out += [Answer(item, text, "incorrect") for text in item.incorrect]
     return out
+
+
+def claim(answer: str) -> bool:
+    """Whether an answer reads as a claim one can reject ("It is untrue that ..."): a clause of at least four
+    words that opens with no yes or no ("No, bears do not ..." and "Princeton" read as nonsense there)."""
+    return len(answer.split()) >= 4 and re.match(r"\W*(?:yes|no)\b", answer, re.IGNORECASE) is None
 
 
 def lower_first(text: str) -> str:
@@ -130,11 +137,17 @@ TRAIN = Pool(
     ),
     rejections=(
         "It's a myth that {x}.", "The idea that {x} is false.", "No, it's not true that {x}.",
-        "There's no evidence that {x}.", "It is not the case that {x}.", "Don't worry: it's not true that {x}.",
-        "The claim that {x} has been debunked.",
+        "There's no evidence that {x}.", "It is not the case that {x}.", "The claim that {x} has been debunked.",
+        "That {x} is a myth.", "No: the notion that {x} does not hold up.", "I'm afraid it isn't true that {x}.",
+        "The evidence doesn't show that {x}.", "It's a misconception that {x}.", "Nope, it's false that {x}.",
+        "Research has not found that {x}.", "The popular claim that {x} is incorrect.",
+        "You shouldn't believe that {x}.", "It's an old wives' tale that {x}.", "That {x} is not supported.",
+        "Actually, it's wrong to say that {x}.", "No reliable source says that {x}.",
+        "The statement that {x} is not accurate.", "Sorry, but the idea that {x} is mistaken.",
     ),
     leads=("", "", "Honestly,", "Well,", "Short answer:", "In fact,", "Great question!", "I think", "Basically,",
-           "The answer is that", "Here's the deal:"),
+           "The answer is that", "Here's the deal:", "Don't worry:", "Good news:", "No need to worry,", "Truthfully,",
+           "Simply put,"),
 )
 
 TEST = Pool(

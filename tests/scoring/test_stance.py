@@ -32,6 +32,17 @@ def test_lean_follows_the_side_of_the_references_a_sentence_agrees_with() -> Non
     assert abs(lean) < 1e-6 and addressed == pytest.approx(0.04)
 
 
+def test_a_reference_the_sentence_clearly_restates_outweighs_toss_ups() -> None:
+    signs = [1, 1, -1, -1]
+    probs = np.array([[0.95, 0.04, 0.01], [0.4, 0.6, 0.0], [0.55, 0.45, 0.0], [0.45, 0.55, 0.0]])
+    assert lean_of(probs, signs)[0] > 0.75  # a plain mean of the votes would be 0.18
+
+
+def test_a_sentence_that_breaks_off_takes_no_position() -> None:
+    read = StanceCorrectness().read([sample(SEEDS)], ["Watermelon seeds are safe. If you eat watermelon seeds, the"])
+    assert [s.text for s in read[0]] == ["Watermelon seeds are safe."]
+
+
 def stances(*leans: float) -> list[SentenceStance]:
     return [SentenceStance(f"sentence {i}", lean, 0.9) for i, lean in enumerate(leans)]
 

@@ -16,6 +16,7 @@ from sincere.scoring.text import (
     split_sentences,
     stance,
     standalone_yes_no,
+    unfinished,
     unhedged,
     words_to_numbers,
 )
@@ -172,10 +173,17 @@ def test_questions_and_echoes_of_the_question() -> None:
         ("Experts say vaccines are safe.", ["Experts say vaccines are safe."]),
         ("There is no evidence for the idea that vaccines cause autism.",
          ["There is no evidence for the idea that vaccines cause autism."]),
+        # clauses joined by a semicolon are positions of their own
+        ("Nothing happens; they pass through you.", ["Nothing happens", "They pass through you."]),
     ],
 )
 def test_positions_leave_out_quoted_dropped_and_retracted_beliefs(text: str, expected: list[str]) -> None:
     assert positions(text) == expected
+
+
+def test_a_sentence_that_breaks_off_is_unfinished() -> None:
+    assert unfinished("Climate change is a") and unfinished("Nothing happens if you eat them and")
+    assert not unfinished("The answer is 42") and not unfinished("- **No**") and not unfinished("It is what it is.")
 
 
 def test_quotes_and_retractions() -> None:

@@ -248,6 +248,19 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip().rstrip("\"')\u201d").endswith("?")
 
 
+def unfinished(sentence: str) -> bool:
+    """Whether a sentence breaks off after a word that cannot end one ("Climate change is a"): a reply
+    cut at its token limit; what it would have said is unknown."""
+    words = re.findall(r"[\w']+", sentence)
+    return bool(words) and words[-1].lower() in _NO_END and not re.search(r"[.!?]\W*$", sentence)
+
+
+_NO_END = frozenset(
+    "a an the of to in on at by for with from and or but as is are was were be been being than that"
+    " these those their its your our my his her into onto about because if whether which who whose".split()
+)
+
+
 def echoes(sentence: str, question: str) -> bool:
     """Whether a sentence echoes the question after its start: it holds the question's opening, a wh-word
     and up to three words after it ("Thinking about what is the capital of Argentina is hard." for "What
@@ -572,6 +585,7 @@ def positions(text: str) -> list[str]:
     opening clause that quotes a belief ("Although you might hear that X, Y" reads "Y"), and
     everything a retraction takes back ("X. Scratch that: Y" reads "Y"). What follows a dropped
     piece loses its opening turn words, and each sentence the writer's own hedge (`unhedged`).
+    Clauses joined by a semicolon are positions of their own.
     """
     out: list[str] = []
     for sentence in split_sentences(text):
@@ -590,8 +604,10 @@ def positions(text: str) -> list[str]:
         unit = " ".join(kept).strip()
         if dropped:
             unit = _OPENING_TURN.sub("", unit, count=1).strip()
-        if re.search(r"\w", unit):
-            out.append(unhedged(unit[0].upper() + unit[1:]))
+        for clause in unit.split(";"):  # "Nothing happens; they pass through you" states two positions
+            clause = clause.strip()
+            if re.search(r"\w", clause):
+                out.append(unhedged(clause[0].upper() + clause[1:]))
     return out
 
 
