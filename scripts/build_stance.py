@@ -32,7 +32,7 @@ from safetensors.torch import save_file
 from transformers import AutoModel, AutoTokenizer
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stance_data import NON_ANSWER, TRAIN, Answer, answers, claim, lower_first, sentence, split_of  # noqa: E402
+from stance_data import NON_ANSWER, TRAIN, Answer, answers, capital, claim, lower_first, sentence, split_of  # noqa: E402
 
 from sincere import items, models  # noqa: E402
 from sincere.items import Item  # noqa: E402
@@ -85,7 +85,7 @@ def pairs_for(answer: Answer, pool: list[Answer], rng: random.Random) -> list[tu
     # the answer restated is the same side as itself; the answer rejected ("It's a myth that Y") the opposite
     out.append((pair_text(q, answer.text), restyle(answer.text, rng), SAME))
     if claim(answer.text):
-        out.append((pair_text(q, answer.text), _capital(rng.choice(TRAIN.rejections).format(x=y)), OPPOSITE))
+        out.append((pair_text(q, answer.text), capital(rng.choice(TRAIN.rejections).format(x=y)), OPPOSITE))
     opener = POLAR.match(answer.text)
     body = answer.text[opener.end():].strip() if opener else ""
     if polar and len(body.split()) >= 3:  # "No, MSG is safe" without its "No" still says no
@@ -104,7 +104,7 @@ def pairs_for(answer: Answer, pool: list[Answer], rng: random.Random) -> list[tu
             text = rng.choice(TRAIN.rejections).format(x=lower_first(rng.choice(claims).rstrip(" .")))
         else:
             text = rng.choice(TRAIN.hedges).format(y=y)
-        out.append((pair_text(q, ref), _capital(text), label))
+        out.append((pair_text(q, ref), capital(text), label))
     ref = rng.choice(refs)[0]
     quoted = rng.choice(TRAIN.attributions).format(x=y)
     out.append((pair_text(q, ref), rng.choice([quoted, rng.choice(TRAIN.fillers)]), NEITHER))
@@ -129,10 +129,6 @@ def polar_references(item: Item) -> dict[str, str]:
     if len(set(sides.values())) < len(sides):
         return {}
     return {word: side for side, word in sides.items()}
-
-
-def _capital(text: str) -> str:
-    return text[0].upper() + text[1:]
 
 
 def training_pairs(train: list[Answer], seed: int) -> list[tuple[str, str, int]]:

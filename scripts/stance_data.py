@@ -234,16 +234,17 @@ def wrap(answer: Answer, pool: Pool, rng: random.Random) -> tuple[str, str]:
         filler, closer = rng.choice(pool.fillers), rng.choice(pool.closers)
         text = f"{rng.choice(pool.openers)} {sentence(answer.text)} {filler} {closer}"
     elif shape == "hedge":
-        text = f"{rng.choice(pool.fillers)} {_capital(rng.choice(pool.hedges).format(y=y))}"
+        text = f"{rng.choice(pool.fillers)} {capital(rng.choice(pool.hedges).format(y=y))}"
     elif shape == "list":
         text = (f"{rng.choice(pool.openers)} Here's the short version:\n\n- **{sentence(answer.text)}**\n"
                 f"- {rng.choice(pool.fillers)}\n\n{rng.choice(pool.closers)}")
     else:
         x = lower_first(rng.choice(rivals).rstrip(" ."))
         template = rng.choice(pool.contrasts if shape == "contrast" else pool.corrections)
-        text = f"{rng.choice(pool.openers)} {_capital(template.format(x=x, y=y))} {rng.choice(pool.closers)}"
+        text = f"{rng.choice(pool.openers)} {capital(template.format(x=x, y=y))} {rng.choice(pool.closers)}"
     return text, shape
 
 
-def _capital(text: str) -> str:
+def capital(text: str) -> str:
+    """The text with its first letter upper-cased."""
     return text[0].upper() + text[1:] if text else text
