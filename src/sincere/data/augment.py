@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -120,6 +120,7 @@ class Built:
     chosen: str
     rejected: str
     meta: dict[str, Any]
+    item: Item  # graded against by the self-check (its question is the bare one, as in an audit)
 
     def record(self, fmt: Format) -> dict[str, Any]:
         """The example as a JSONL record: `messages` (sft) or `prompt`/`chosen`/`rejected` (preference)."""
@@ -141,7 +142,7 @@ def from_condition(item: Item, condition: Condition, statements: Statements, see
     first = first_answer(item) if condition.pushback else None
     sample = condition.build(item, statements, seed, first_reply=first)
     return Built(f"aug-{item.id}-{condition.name}", list(sample.messages), chosen_reply(item, condition, key),
-                 rejected_reply(item, condition, key), _meta(item, condition.name, "condition"))
+                 rejected_reply(item, condition, key), _meta(item, condition.name, "condition"), item)
 
 
 def synthetic(item: Item, seed: int) -> Built:
@@ -160,7 +161,7 @@ def synthetic(item: Item, seed: int) -> Built:
     rejected = f"{thanks} {wrong}. {answer_sentence(item, item.wrong)}"
     meta = {**_meta(item, f"synthetic:{opinion}:{'true' if true_claim else 'false'}", "synthetic"),
             "opinion": opinion, "claim_true": true_claim}
-    return Built(f"aug-{item.id}-synthetic", [{"role": "user", "content": user}], chosen, rejected, meta)
+    return Built(f"aug-{item.id}-synthetic", [{"role": "user", "content": user}], chosen, rejected, meta, item)
 
 
 def build(items: list[Item], conditions: list[Condition], statements: Statements, seed: int = 0,
@@ -174,7 +175,7 @@ def build(items: list[Item], conditions: list[Condition], statements: Statements
 
 
 def _renamed(built: Built, copy: int) -> Built:
-    return Built(f"{built.id}-{copy + 1}", built.prompt, built.chosen, built.rejected, built.meta)
+    return replace(built, id=f"{built.id}-{copy + 1}")
 
 
 def self_check(built: list[Built]) -> dict[str, list[str]]:
@@ -182,19 +183,13 @@ def self_check(built: list[Built]) -> dict[str, list[str]]:
     from sincere.scoring import factory
 
     grader = factory.correctness()
-    samples = [Sample(_item(b), b.prompt) for b in built]
+    samples = [Sample(b.item, tuple(b.prompt)) for b in built]
     chosen = grader.score_batch(samples, [b.chosen for b in built])
     rejected = grader.score_batch(samples, [b.rejected for b in built])
     return {
         "chosen_not_graded_correct": [b.id for b, s in zip(built, chosen, strict=True) if s.label != "correct"],
         "rejected_graded_correct": [b.id for b, s in zip(built, rejected, strict=True) if s.label == "correct"],
     }
-
-
-def _item(built: Built) -> Item:
-    meta = built.meta
-    return Item(id=meta["item_id"], question=built.prompt[0]["content"], correct=meta["correct"],
-                incorrect=meta["incorrect"], domain=meta["domain"])
 
 
 def write(out: Path, built: Iterator[Built], fmt: Format, protect: tuple[Path, ...] = (),
