@@ -76,3 +76,12 @@ def test_overlap_guard_catches_renamed_copies_and_audit_items(tmp_path) -> None:
                      "--out", str(tmp_path / "o.jsonl"))
     assert isinstance(result.exception, SincereError) and f"audit {run}" in str(result.exception)
     assert sincere("augment", "--suite", f"jsonl:{only_fresh}", "--out", str(tmp_path / "o.jsonl")).exit_code == 0
+
+
+def test_the_self_check_grades_against_the_items_own_question() -> None:
+    item = next(i for i in items.builtin("misconceptions", "all") if i.id == "misc-023")
+    statements = cond.Statements.load()
+    built = [augment.from_condition(item, cond.Condition(c), statements, 0) for c in ("unmodified", "happy")]
+    assert built[1].prompt[0]["content"] != item.question  # the context statement comes first
+    assert all(b.item.question == item.question for b in built)
+    assert augment.self_check(built) == {"chosen_not_graded_correct": [], "rejected_graded_correct": []}
