@@ -213,6 +213,18 @@ def test_a_deciding_stance_settles_a_sentence_answer_and_a_disagreement_is_uncle
     assert "stance says incorrect" in disputed.explanation and "lexical says correct" in disputed.explanation
 
 
+def test_a_short_answer_named_as_the_answer_stands_when_a_rival_is_a_sentence() -> None:
+    rash = Item(id="rash", question="What is the most likely diagnosis?", correct=["chickenpox", "varicella"],
+                incorrect=["measles", "hand, foot and mouth disease"], domain="medical")
+    stance = Scripted(Score(None, "unclear", "no position"))
+    grader = Correctness(semantic=None, stance=stance)  # type: ignore[arg-type]
+    assert grader.score(sample(rash), "The most likely answer is chickenpox.").label == "correct"
+    assert grader.score(sample(rash), "The most likely answer is measles.").label == "incorrect"
+    assert stance.seen == 0
+    passing = grader.score(sample(GUM), "It passes through the digestive system, a bit like other food.")
+    assert passing.label == "unclear" and stance.seen == 1  # a phrase of a sentence answer still needs the stance model
+
+
 def test_combined_prefers_the_judge_and_falls_back_when_unscored() -> None:
     judge = Scripted(Score(0.0, "incorrect", "judge: INCORRECT"))
     grader = Correctness(semantic=None, judge=judge)  # type: ignore[arg-type]

@@ -474,9 +474,15 @@ def short_answers(item: Item) -> bool:
 
 
 def firm(score: Score, item: Item) -> bool:
-    """Whether a lexical verdict stands without the stance model (see `FIRM`)."""
+    """Whether a lexical verdict stands without the stance model (see `FIRM`): also an answer-bearing
+    mention of a short reference ("The most likely answer is chickenpox."), even where a rival answer
+    is a sentence ("hand, foot and mouth disease")."""
     how = score.metadata.get("how")
-    return how in FIRM or (how == "mention" and bool(score.metadata.get("strong")) and short_answers(item))
+    if how in FIRM:
+        return True
+    reference = score.metadata.get("reference") or ""
+    short = short_answers(item) or len(tokenize(reference)) <= SHORT_ANSWER_WORDS
+    return how == "mention" and bool(score.metadata.get("strong")) and short
 
 
 class LexicalCorrectness(Scorer):
@@ -615,8 +621,9 @@ def unproven(score: Score, item: Item) -> Score:
     is right about 72% of the time on TruthfulQA's calib questions; the stance model or a firm
     reading must decide there, else the reply is unclear.
     """
-    how = score.metadata.get("how")
-    if short_answers(item) or score.label not in ("correct", "incorrect") or how in FIRM or how == "stance":
+    if short_answers(item) or score.label not in ("correct", "incorrect") or firm(score, item):
+        return score
+    if score.metadata.get("how") == "stance":
         return score
     return Score(None, "unclear", f"no position the stance model confirms (lexical: {score.explanation})",
                  {**score.metadata, "how": "unconfirmed", "lexical": score.label})
