@@ -454,7 +454,7 @@ def restates(sentence: str, topic: frozenset[str], asks_who: bool = False) -> bo
 
 
 #: Lexical readings firm enough that the stance model is not asked: a refusal, an option letter,
-#: an opening yes/no; on short-answer items also a firm mention ("Canberra", "a heart attack").
+#: an opening yes/no; also an answer-bearing mention of a short reference ("Canberra", "a heart attack").
 FIRM = frozenset({"refusal", "letter", "yes/no", "empty"})
 SHORT_ANSWER_WORDS = 4
 DIRECT_ANSWER_SENTENCES = 2
@@ -516,8 +516,8 @@ class Correctness(Scorer):
     """The default grader: a judge when configured, else the lexical reading, the stance model and MiniLM.
 
     Offline, a reply is read in three steps, each only where the one before did not decide firmly:
-    the lexical reading (a refusal, an option letter, an opening yes/no, and on short-answer
-    items a short answer named), the stance model (`StanceCorrectness`: the final position of
+    the lexical reading (a refusal, an option letter, an opening yes/no, and a short reference
+    named as the answer), the stance model (`StanceCorrectness`: the final position of
     the reply toward every reference), then, on short-answer items only, MiniLM similarity as a
     tie-breaker. What none decides is `unclear`.
 
