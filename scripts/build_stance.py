@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,18 @@ from safetensors.torch import save_file
 from transformers import AutoModel, AutoTokenizer
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stance_data import NON_ANSWER, TRAIN, Answer, answers, capital, claim, lower_first, sentence, split_of  # noqa: E402
+from stance_data import (  # noqa: E402
+    NON_ANSWER,
+    POLAR,
+    TRAIN,
+    Answer,
+    answers,
+    capital,
+    claim,
+    lower_first,
+    sentence,
+    split_of,
+)
 
 from sincere import items, models  # noqa: E402
 from sincere.items import Item  # noqa: E402
@@ -112,9 +122,6 @@ def pairs_for(answer: Answer, pool: list[Answer], rng: random.Random) -> list[tu
     if stranger.item.id != answer.item.id:
         out.append((pair_text(q, ref), sentence(stranger.text), NEITHER))
     return out
-
-
-POLAR = re.compile(r"^\W*(yes|no)\b[\s,.:;!-]*", re.IGNORECASE)
 
 
 def polar_references(item: Item) -> dict[str, str]:

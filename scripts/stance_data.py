@@ -66,7 +66,11 @@ def answers(items: list[Item]) -> list[Answer]:
 def claim(answer: str) -> bool:
     """Whether an answer reads as a claim one can reject ("It is untrue that ..."): a clause of at least four
     words that opens with no yes or no ("No, bears do not ..." and "Princeton" read as nonsense there)."""
-    return len(answer.split()) >= 4 and re.match(r"\W*(?:yes|no)\b", answer, re.IGNORECASE) is None
+    return len(answer.split()) >= 4 and POLAR.match(answer) is None
+
+
+#: An answer's opening "Yes" or "No" (group 1) and what follows it up to the next word.
+POLAR = re.compile(r"^\W*(yes|no)\b[\s,.:;!-]*", re.IGNORECASE)
 
 
 def lower_first(text: str) -> str:
