@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -17,13 +18,28 @@ def connect(path: Path, schema: str, what: str) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=60, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(schema)
-        db.commit()
+        _set_up(db, schema)
     except sqlite3.DatabaseError as exc:
         raise SincereError(f"{what} {path} is unusable: {exc}") from exc
     return db
+
+
+def _set_up(db: sqlite3.Connection, schema: str, wait: float = 60.0) -> None:
+    """WAL journal and the table. Switching a new file to WAL can say "locked" at once, without
+    waiting, while another process creates the same file: such a try is repeated for up to `wait` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(schema)
+            db.commit()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            db.rollback()
+            time.sleep(0.05)
 
 
 class Table:
