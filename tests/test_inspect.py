@@ -151,3 +151,18 @@ def test_a_bad_inspect_log_path_is_refused_before_any_work(tmp_path: Path, env: 
     result = sincere("audit", "--limit", "2", "--out", str(tmp_path / "run"), "--inspect-log", str(tmp_path / target),
                      env=env)
     assert result.returncode == 2 and message in result.stderr and not (tmp_path / "run").exists()
+
+
+def test_a_refusal_is_decided_but_left_out_of_the_rate_as_in_the_audit() -> None:
+    from inspect_ai.scorer import SampleScore, Score
+
+    from sincere.inspect_ext import scorers
+    from sincere.scoring.base import Score as SincereScore
+
+    graded = [SincereScore(1.0, "correct", ""), SincereScore(0.0, "incorrect", ""),
+              SincereScore(None, "refusal", ""), SincereScore(None, "unclear", "")]
+    values = [scorers.value_of(g) for g in graded]
+    assert values == [1.0, 0.0, "refusal", "unclear"]
+    samples = [SampleScore(score=Score(value=v), sample_id=i) for i, v in enumerate(values)]
+    assert scorers.rate()(samples) == 0.5 and scorers.decided()(samples) == 0.75
+    assert scorers.value_of(SincereScore(None, "n/a", "no claim by the user")) == "unclear"
