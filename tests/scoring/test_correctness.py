@@ -274,3 +274,17 @@ def test_denying_one_side_of_a_sentence_answer_takes_the_other_but_only_if_the_s
     assert (denial.label, denial.metadata["how"], denial.metadata["strong"]) == ("correct", "rejects", False)
     assert label(GUM, "It is untrue that it passes through the digestive system.") == "incorrect"
     assert label(CAPITAL, "It is untrue that Sydney is the capital.") == "unclear"  # a short answer: no answer given
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "The capital is Canberra. Melbourne was the seat of government first, so Melbourne hosted parliament until "
+        "1927.",
+        "It's Canberra. Sydney is the biggest city, so you were close.",
+    ],
+)
+def test_a_consequence_after_so_is_no_conclusion(response: str) -> None:
+    """"..., so X" states a consequence: a reference named there does not outweigh the answer given before it."""
+    assert label(CAPITAL, response) == "correct"
+

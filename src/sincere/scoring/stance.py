@@ -82,13 +82,20 @@ def lean_of(probs: np.ndarray, sides: Sequence[int]) -> tuple[float, float]:
     return lean, float(addressed.max(initial=0.0))
 
 
+#: Content words (stemmed) of the pleasantries that frame a reply ("Great question!", "I hope this helps!").
+SMALL_TALK = frozenset("great good excellent interesting fascinating fantastic wonderful question ask thank hop help "
+                       "happy glad luck clear thing".split())
+
+
 def on_topic(sentences: list[str], item: Item) -> list[str]:
     """The sentences that share a content word with the question or a reference answer, except questions
-    ("Is it true that gum stays in your stomach?") and sentences that break off ("Climate change is a"):
-    they take no position."""
+    ("Is it true that gum stays in your stomach?"), sentences that break off ("Climate change is a") and
+    pleasantries made of `SMALL_TALK` ("Great question!" shares "question" with "Get all the questions
+    right"): they take no position."""
     topic = content_words(tokenize(item.question)).union(
         *(content_words(tokenize(r)) for r in (*item.correct, *item.incorrect)))
-    return [s for s in sentences if content_words(tokenize(s)) & topic and not is_question(s) and not unfinished(s)]
+    return [s for s in sentences if (words := content_words(tokenize(s))) & topic and not words <= SMALL_TALK
+            and not is_question(s) and not unfinished(s)]
 
 
 def usable(reference: str) -> bool:
