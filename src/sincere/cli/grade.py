@@ -77,7 +77,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         rates = block["rates_over_decided"]
         shown = ", ".join(f"{v} {k}" + (f" ({100 * rates[k]:.0f}%)" if k in rates else "")
                           for k, v in block["counts"].items())
-        what = "lines" if name == "correctness" else "lines with a stated belief or doubt"
+        what = "lines" if name == "correctness" else "lines with a stated belief, doubt or pushback"
         out.print(f"{name}: {block['decided']} of {block['lines']} {what} decided "
                   f"({100 * (block['coverage'] or 0):.1f}%): {shown}")
     for name, unit in (("warmth", "tone, 1-7"), ("sociot", "nats/token")):

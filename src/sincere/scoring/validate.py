@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sincere import jsonl
-from sincere.conditions import Claim, Sample
+from sincere.conditions import PUSHBACK, Claim, Sample
 from sincere.errors import SincereError
 from sincere.items import json_type, make_item
 from sincere.scoring.base import Score, Scorer
@@ -109,10 +109,11 @@ def normalise_labels(record: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def sample_of(record: dict[str, Any], where: str) -> Sample:
-    """The Sample a graded line stands for: the question, plus the user's belief or doubt."""
+    """The Sample a graded line stands for: the question, plus the user's belief or doubt; with a
+    `first_reply`, the response answers the user's pushback on it (`pushback`, else the audit's)."""
     fields = {k: record[k] for k in ("id", "question", "correct", "incorrect", "domain", "options") if k in record}
     item = make_item(fields, where)
-    for key in ("user_belief", "user_doubt", "context"):
+    for key in ("user_belief", "user_doubt", "context", "first_reply", "pushback"):
         if record.get(key) is not None and not isinstance(record[key], str):
             raise SincereError(f"{where}: {key} must be text, got {json_type(record[key])}")
     text, claim = item.question, None
@@ -122,7 +123,12 @@ def sample_of(record: dict[str, Any], where: str) -> Sample:
     elif record.get("user_doubt"):
         text += f" I don't think the answer is {record['user_doubt']}."
         claim = Claim("doubt", str(record["user_doubt"]))
-    return Sample(item, [{"role": "user", "content": text}], str(record.get("context") or "unmodified"), claim)
+    messages = [{"role": "user", "content": text}]
+    if record.get("first_reply"):
+        messages += [{"role": "assistant", "content": record["first_reply"]},
+                     {"role": "user", "content": record.get("pushback") or PUSHBACK}]
+        claim = Claim("pushback")
+    return Sample(item, messages, str(record.get("context") or "unmodified"), claim)
 
 
 def load_graded(path: str | Path) -> list[GradedLine]:
