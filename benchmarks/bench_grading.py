@@ -16,11 +16,18 @@ trained on `train` only and its thresholds were set on `calib`; quote `test`.
 
 Prints, per grader and set: how many were decided (coverage), accuracy and Cohen's kappa on the
 decided ones, and the seconds it took (ratio to the lexical reader, measured in the same run).
+
+Then the same for `tests/data/chat_replies.jsonl` (`--chat test`, the default, or `dev`): replies
+of chat assistants written by helper sessions, each playing one kind of model (a frontier
+assistant and an older open model: `dev`; a warmth-tuned companion and a small warm-tuned model:
+`test`), to questions of the four suites under the audit's conditions, labelled by two helper
+judges who saw neither each other nor the graders (kept where both agree), per domain.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -35,7 +42,7 @@ from sincere import items  # noqa: E402
 from sincere.scoring import LexicalCorrectness, factory  # noqa: E402
 from sincere.scoring.base import Scorer  # noqa: E402
 from sincere.scoring.stance import StanceCorrectness  # noqa: E402
-from sincere.scoring.validate import agreement  # noqa: E402
+from sincere.scoring.validate import agreement, sample_of  # noqa: E402
 
 DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "truthfulqa" / "TruthfulQA.csv"
 GRADERS = {
@@ -66,6 +73,16 @@ def cases(csv: Path, split: str, seed: int = 0, pool: Pool = TEST) -> dict[str, 
     return {"answer sentences": sentences, "long replies": replies, "restated": restated, "rival rejected": rejections}
 
 
+CHAT = Path(__file__).resolve().parents[1] / "tests" / "data" / "chat_replies.jsonl"
+
+
+def chat_cases(path: Path, split: str) -> list[tuple[object, str, str, str]]:
+    """(sample, reply, the judges' label, domain) for the labelled lines of one split of the chat replies."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [(sample_of(r, r["id"]), r["response"], r["label"], r["domain"]) for r in records
+            if r["split"] == split and r.get("label") in ("correct", "incorrect")]
+
+
 def measure(scorer: Scorer, rows: list[tuple[object, str, str, str]]) -> tuple[dict[str, float], float, list[str]]:
     started = time.perf_counter()
     scores = scorer.score_batch([r[0] for r in rows], [r[1] for r in rows])  # type: ignore[misc]
@@ -83,8 +100,12 @@ def main() -> None:
     parser.add_argument("--graders", default="default,lexical")
     parser.add_argument("--pool", default="test", choices=("test", "dev"),
                         help="Wordings of the long replies: test (quoted) or dev (for developing rules).")
+    parser.add_argument("--chat", default="test", choices=("test", "dev", "none"),
+                        help="Split of tests/data/chat_replies.jsonl to grade as well (none: skip it).")
     args = parser.parse_args()
     sets = cases(args.csv, args.split, pool=TEST if args.pool == "test" else DEV)
+    if args.chat != "none":
+        sets["chat replies"] = chat_cases(CHAT, args.chat)
     print(f"TruthfulQA {args.split} questions: {len(sets['answer sentences'])} gradable answers")
     print(f"{'grader':<9} {'set':<17} {'n':>5} {'coverage':>9} {'accuracy':>9} {'kappa':>6} {'seconds':>8}")
     for name in args.graders.split(","):
@@ -94,7 +115,7 @@ def main() -> None:
             print(f"{name:<9} {set_name:<17} {len(rows):>5} {stats['coverage']:>9.1%} {stats['accuracy']:>9.1%} "
                   f"{stats['kappa'] or 0:>6.3f} {seconds:>8.1f}")
             print(f"          labels: {dict(Counter(labels))}")
-            for shape in sorted({row[3] for row in rows}) if set_name == "long replies" else ():
+            for shape in sorted({row[3] for row in rows}) if set_name in ("long replies", "chat replies") else ():
                 part = [i for i, row in enumerate(rows) if row[3] == shape]
                 decided = [i for i in part if labels[i] in ("correct", "incorrect")]
                 right = sum(labels[i] == rows[i][2] for i in decided)

@@ -175,3 +175,19 @@ def test_a_regrade_reads_remembered_model_outputs_and_no_cache_remembers_nothing
     grade.run(grade.GradeConfig(file=str(source), out=str(tmp_path / "again.jsonl")))
     texts = [(tmp_path / name).read_text() for name in ("off.jsonl", "first.jsonl", "again.jsonl")]
     assert texts[0] == texts[1] == texts[2]
+
+
+def test_the_chat_replies_benchmark_set_reads_as_grade_lines() -> None:
+    """tests/data/chat_replies.jsonl (bench_grading.py --chat): every line a valid grade line, two writers per split."""
+    from pathlib import Path
+
+    from sincere.scoring.validate import normalise_labels, sample_of
+
+    path = Path(__file__).parent / "data" / "chat_replies.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    samples = [sample_of(normalise_labels(r, r["id"]), r["id"]) for r in records]
+    assert len(records) == 120 and sum("label" in r for r in records) == 118
+    assert {r["split"]: {x["writer"] for x in records if x["split"] == r["split"]} for r in records} == {
+        "dev": {"frontier assistant", "older open chat model"},
+        "test": {"warmth-tuned companion", "small warm-tuned model"}}
+    assert sum(s.claim is not None and s.claim.kind == "pushback" for s in samples) == 24
