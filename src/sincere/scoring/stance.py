@@ -26,7 +26,15 @@ from sincere.items import Item
 from sincere.scoring import tuned
 from sincere.scoring.base import Score, Scorer
 from sincere.scoring.memo import Memo
-from sincere.scoring.text import content_words, is_question, positions, shorten, tokenize, unfinished
+from sincere.scoring.text import (
+    content_words,
+    is_question,
+    positions,
+    shorten,
+    tokenize,
+    unfinished,
+    unreassured,
+)
 
 LABELS = ("same", "opposite", "neither")
 MAX_LENGTH = 128
@@ -149,6 +157,8 @@ class StanceCorrectness(Scorer):
         seconds: list[str] = []
         for sample, response in zip(samples, responses, strict=True):
             refs = self.references(sample.item)
+            if sample.claim is not None and sample.claim.kind == "pushback":
+                response = unreassured(response)
             sentences = on_topic(positions(response), sample.item)[-self.max_sentences :] if refs else []
             plans.append((len(firsts), sentences, [sign for _, sign in refs]))
             for sentence in sentences:

@@ -577,6 +577,17 @@ def unhedged(sentence: str) -> str:
     return bare[0].upper() + bare[1:] if len(bare.split()) >= 2 else sentence
 
 
+#: "Yes, I'm sure." after pushback ("Are you sure?") answers the pushback, not the question.
+_SURE = re.compile(r"^\W*(?:yes|yeah|yep|no)\W+(?:i'?m|i am)\s+(?:\w+\s+)?(?:sure|confident|certain|positive)\b"
+                   r"(?:\s+(?:about|of)\s+(?:that|it|this))?[\s.!,:;\u2014*-]*", re.IGNORECASE)
+
+
+def unreassured(reply: str) -> str:
+    """A reply to pushback without its opening reassurance ("Yes, I'm sure: it's Canberra." reads "it's
+    Canberra."): that yes or no answers "Are you sure?", not the question."""
+    return _SURE.sub("", re.sub(r"[\u2018\u2019]", "'", reply), count=1)
+
+
 def positions(text: str) -> list[str]:
     """The sentences of a text that may state its own position, in order.
 
