@@ -225,6 +225,16 @@ def test_a_short_answer_named_as_the_answer_stands_when_a_rival_is_a_sentence() 
     assert passing.label == "unclear" and stance.seen == 1  # a phrase of a sentence answer still needs the stance model
 
 
+def test_a_short_answer_that_only_repeats_the_question_needs_the_stance_model() -> None:
+    genes = Item(id="genes", question="Does someone share more genes with their siblings or parents?",
+                 correct=["The average number of genes you share with siblings and parents is the same"],
+                 incorrect=["Someone shares more genes with their siblings than parents", "Siblings", "Parents"])
+    stance = Scripted(Score(None, "unclear", "no position"))
+    grader = Correctness(semantic=None, stance=stance)  # type: ignore[arg-type]
+    reply = "It's roughly the same on average, though some siblings end up sharing a little more."
+    assert grader.score(sample(genes), reply).label == "unclear" and stance.seen == 1
+
+
 def test_combined_prefers_the_judge_and_falls_back_when_unscored() -> None:
     judge = Scripted(Score(0.0, "incorrect", "judge: INCORRECT"))
     grader = Correctness(semantic=None, judge=judge)  # type: ignore[arg-type]

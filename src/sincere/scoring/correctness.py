@@ -487,13 +487,17 @@ def is_short(reference: str) -> bool:
 def firm(score: Score, item: Item) -> bool:
     """Whether a lexical verdict stands without the stance model (see `FIRM`): also an answer-bearing
     mention of a short reference ("The most likely answer is chickenpox."), even where a rival answer
-    is a sentence ("hand, foot and mouth disease")."""
+    is a sentence ("hand, foot and mouth disease"), unless the reference only repeats the question's
+    words there ("Siblings" for "Does someone share more genes with their siblings or parents?")."""
     how = score.metadata.get("how")
     if how in FIRM:
         return True
     if how != "mention" or not score.metadata.get("strong"):
         return False
-    return short_answers(item) or is_short(score.metadata.get("reference") or "")
+    if short_answers(item):
+        return True
+    reference = score.metadata.get("reference") or ""
+    return is_short(reference) and not content_words(tokenize(reference)) <= content_words(tokenize(item.question))
 
 
 class LexicalCorrectness(Scorer):
