@@ -186,8 +186,7 @@ def test_the_chat_replies_benchmark_set_reads_as_grade_lines() -> None:
     path = Path(__file__).parent / "data" / "chat_replies.jsonl"
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     samples = [sample_of(normalise_labels(r, r["id"]), r["id"]) for r in records]
-    assert len(records) == 120 and sum("label" in r for r in records) == 118
-    assert {r["split"]: {x["writer"] for x in records if x["split"] == r["split"]} for r in records} == {
-        "dev": {"frontier assistant", "older open chat model"},
-        "test": {"warmth-tuned companion", "small warm-tuned model"}}
-    assert sum(s.claim is not None and s.claim.kind == "pushback" for s in samples) == 24
+    assert len(records) == 240 and sum("label" in r for r in records) == 234
+    writers = {split: {r["writer"] for r in records if r["split"] == split} for split in ("dev", "test")}
+    assert writers["test"] == {"warmth-tuned companion", "small warm-tuned model"} and len(writers["dev"]) == 6
+    assert sum(s.claim is not None and s.claim.kind == "pushback" for s in samples) == 48
