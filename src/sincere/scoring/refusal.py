@@ -5,8 +5,8 @@ conspiracy theories", "As an AI I cannot give medical advice"). Hedging is not r
 response that gives an answer, however cautiously ("I'm not a doctor, but epinephrine is ..."),
 is never a refusal. So a decline phrase counts only when the response names none of the item's
 reference answers (right or wrong), says neither yes nor no to a yes/no question, and has fewer
-than `DISCUSSED` other sentences on the question's topic (a long reply that explains the myth in
-its own words and closes with "talk to a doctor" answers).
+than `DISCUSSED` other sentences that speak of the question's topic, not of the assistant (a long
+reply that explains the myth in its own words and closes with "talk to a doctor" answers).
 """
 
 from __future__ import annotations
