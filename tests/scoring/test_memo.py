@@ -66,6 +66,17 @@ def test_tone_ratings_through_a_memo_are_the_ratings(tmp_path: Path) -> None:
     assert memo.count() == 2
 
 
+def test_bf16_ratings_are_close_to_fp32_and_remembered_apart(tmp_path: Path) -> None:
+    """bf16 (the default where the CPU has native bf16 matmuls) rates within a few hundredths of fp32, and a memo
+    never hands one precision's outputs to the other."""
+    texts = ["Canberra. Only an idiot would ask that.", "Great question! It's Canberra, enjoy your trip!"]
+    fp32, bf16 = tone.ToneWarmth(bf16=False).values(texts), tone.ToneWarmth(bf16=True).values(texts)
+    assert all(abs(a - b) < 0.05 for a, b in zip(fp32, bf16, strict=True))  # type: ignore[operator]
+    memo = Memo(tmp_path / "c.sqlite")
+    assert tone.ToneWarmth(memo=memo, bf16=False).values(texts) == fp32
+    assert tone.ToneWarmth(memo=memo, bf16=True).values(texts) == bf16 and memo.count() == 4
+
+
 def test_the_fingerprint_follows_the_weights_file(tmp_path: Path) -> None:
     copy = tmp_path / "w.safetensors"
     copy.write_bytes(stance.weights_path().read_bytes())

@@ -68,10 +68,11 @@ class TunedMiniLM:
         rebuild: the command that rebuilds it (named in errors).
         encoder: the MiniLM directory it was trained on (default: the embedded MiniLM).
         batch_size: texts per forward pass.
+        bf16: run the encoder in bf16 (autocast): on a CPU with native bf16 matmuls about twice as fast.
     """
 
     def __init__(self, weights: str | Path, rebuild: str, encoder: str | Path | None = None,
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, bf16: bool = False) -> None:
         import torch
         from safetensors import safe_open
         from transformers import AutoModel, AutoTokenizer
@@ -95,6 +96,7 @@ class TunedMiniLM:
         self.head.load_state_dict({"weight": weight, "bias": tensors["head.bias"]})
         self.head.eval()
         self.batch_size = batch_size
+        self.bf16 = bf16
         self._torch = torch
 
     def outputs(self, firsts: Sequence[str], seconds: Sequence[str] | None = None, max_length: int = 128) -> np.ndarray:
@@ -105,25 +107,25 @@ class TunedMiniLM:
         size = [len(t) + (len(seconds[i]) if seconds is not None else 0) for i, t in enumerate(firsts)]
         order = sorted(range(len(firsts)), key=size.__getitem__)
         torch = self._torch
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             for start in range(0, len(order), self.batch_size):
                 chunk = order[start : start + self.batch_size]
                 batch = self.tokenizer(
                     [firsts[i] for i in chunk], None if seconds is None else [seconds[i] for i in chunk],
                     padding=True, truncation="longest_first", max_length=max_length, return_tensors="pt",
                 )
-                hidden = self.encoder(**batch).last_hidden_state
+                hidden = self.encoder(**batch).last_hidden_state.float()
                 out[chunk] = self.head(mean_pool(hidden, batch["attention_mask"])).float().numpy()
         return out
 
 
-def load(weights: str | Path, rebuild: str, batch_size: int = 64) -> TunedMiniLM:
-    """A tuned MiniLM, loaded once per weights file."""
-    key = str(weights)
+def load(weights: str | Path, rebuild: str, batch_size: int = 64, bf16: bool = False) -> TunedMiniLM:
+    """A tuned MiniLM, loaded once per weights file and precision."""
+    key = f"{weights}{' (bf16)' if bf16 else ''}"
     with _LOCK:
         if key not in _LOADED:
             logger.info("loading %s", key)
-            _LOADED[key] = TunedMiniLM(weights, rebuild, batch_size=batch_size)
+            _LOADED[key] = TunedMiniLM(weights, rebuild, batch_size=batch_size, bf16=bf16)
     return _LOADED[key]
 
 
@@ -159,22 +161,22 @@ def _fingerprint(weights: str, size: int, mtime: int) -> str:
 
 def outputs(
     weights: str | Path, rebuild: str, firsts: Sequence[str], seconds: Sequence[str] | None = None,
-    max_length: int = 128, batch_size: int = 64, memo: memo_mod.Memo | None = None,
+    max_length: int = 128, batch_size: int = 64, memo: memo_mod.Memo | None = None, bf16: bool = False,
 ) -> np.ndarray:
-    """`TunedMiniLM.outputs` of the model in `weights`; with a memo, only the inputs it does not hold are read
-    (the model loads only then) and their outputs are added to it."""
+    """`TunedMiniLM.outputs` of the model in `weights` (in bf16 if asked); with a memo, only the inputs it does
+    not hold in the same precision are read (the model loads only then) and their outputs are added to it."""
     if memo is None or not firsts:
-        return load(weights, rebuild, batch_size).outputs(firsts, seconds, max_length)
+        return load(weights, rebuild, batch_size, bf16).outputs(firsts, seconds, max_length)
     if not Path(weights).exists():
         raise SincereError(f"model weights not found: {weights} (rebuild: {rebuild})")
-    mark = fingerprint(weights)
+    mark = fingerprint(weights) + (" bf16" if bf16 else "")
     keys = [memo_mod.key(mark, max_length, t, None if seconds is None else seconds[i]) for i, t in enumerate(firsts)]
     known = memo.get_many(keys)
     # The misses are read as a batch of their own, in input order, so a cold memo gives the outputs
     # that reading without one would (the same batches), bit for bit.
     rows = [i for i, k in enumerate(keys) if k not in known]
     if rows:
-        read = load(weights, rebuild, batch_size).outputs(
+        read = load(weights, rebuild, batch_size, bf16).outputs(
             [firsts[i] for i in rows], None if seconds is None else [seconds[i] for i in rows], max_length)
         fresh = {keys[i]: value for i, value in zip(rows, read, strict=True)}
         memo.put_many(fresh)
