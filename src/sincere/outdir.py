@@ -64,9 +64,9 @@ def claim(out_dir: Path, run_files: Sequence[str], identity: dict[str, Any], wha
     reason = refusal(out_dir, run_files, identity, what, hidden)
     if reason:
         raise SincereError(reason)
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        return
     identity = json.loads(json.dumps(identity, default=str))
+    if _read_marker(out_dir / MARKER) == identity:  # its own folder (another run's temporary file is no claim)
+        return
     out_dir.mkdir(parents=True, exist_ok=True)
     # The marker is written whole to a temporary file, then linked into place: linking fails when the
     # marker exists, so of two runs claiming the folder at the same instant exactly one wins.

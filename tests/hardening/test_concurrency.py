@@ -143,3 +143,24 @@ def test_of_runs_claiming_one_folder_at_the_same_instant_exactly_one_wins(tmp_pa
                 won = pool.map(_claim_at_once, [(str(tmp_path / f"run{attempt}"), n, barrier) for n in range(4)])
         assert sum(won) == 1, won
         assert [p.name for p in (tmp_path / f"run{attempt}").iterdir()] == [".sincere-run.json"]
+
+
+def test_another_run_s_marker_being_written_is_no_claim(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A run that checked the folder while it was empty and then finds another claimant's temporary marker
+    in it must still win the link (it took any file there as its own claim: two winners, now and then)."""
+    from sincere import outdir as outdir_mod
+    from sincere.errors import SincereError
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    monkeypatch.setattr(outdir_mod, "refusal", lambda *args, **kwargs: None)  # it was empty when checked
+    (folder / f"{outdir_mod.MARKER}.999.tmp").write_text("{}")  # then the other run's marker appeared
+    outdir_mod.claim(folder, ("results.jsonl",), {"run": 1}, "a run")
+    assert (folder / outdir_mod.MARKER).exists()
+    outdir_mod.claim(folder, ("results.jsonl",), {"run": 1}, "a run")  # its own folder again
+    try:
+        outdir_mod.claim(folder, ("results.jsonl",), {"run": 2}, "a run")
+    except SincereError:
+        pass
+    else:
+        raise AssertionError("a second run took a claimed folder")
