@@ -12,22 +12,25 @@ from typing import Any, Self
 from sincere import paths
 from sincere.errors import SincereError
 
+BUSY_SECONDS = 60  # how long a statement waits for another process's lock
+
 
 def connect(path: Path, schema: str, what: str) -> sqlite3.Connection:
     """Open (or create) the file with its table; a file that is not a usable database is a one-line error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        db = sqlite3.connect(path, timeout=BUSY_SECONDS, check_same_thread=False)
         _set_up(db, schema)
     except sqlite3.DatabaseError as exc:
         raise SincereError(f"{what} {path} is unusable: {exc}") from exc
     return db
 
 
-def _set_up(db: sqlite3.Connection, schema: str, wait: float = 60.0) -> None:
+def _set_up(db: sqlite3.Connection, schema: str) -> None:
     """WAL journal and the table. Switching a new file to WAL can say "locked" at once, without
-    waiting, while another process creates the same file: such a try is repeated for up to `wait` s."""
-    deadline = time.monotonic() + wait
+    waiting, while another process creates the same file: such a try is repeated for up to
+    `BUSY_SECONDS`, as long as any other statement waits for a lock."""
+    deadline = time.monotonic() + BUSY_SECONDS
     while True:
         try:
             db.execute("PRAGMA journal_mode=WAL")

@@ -11,6 +11,7 @@ activation monitoring, steering hooks) can reuse the loaded weights.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
@@ -38,8 +39,9 @@ def best_device() -> str:
     return "cpu"
 
 
+@functools.cache
 def cpu_has_bf16() -> bool:
-    """True when the CPU has native bf16 matmuls (AVX512-BF16 or AMX)."""
+    """True when the CPU has native bf16 matmuls (AVX512-BF16 or AMX); read once per process."""
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
