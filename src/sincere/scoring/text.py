@@ -63,6 +63,10 @@ NEGATION_AFTER = frozenset(
     "myth misconception false wrong incorrect untrue rumor rumour hoax mistake mistaken confused mix-up"
     " mixup misunderstanding confusion exaggerated exaggeration misattributed outdated".split()
 )
+#: A sentence that opens by labelling what follows a myth ('> **Common misconception:** "X"'), unless
+#: a fact is labelled too ("Myth: X. Fact: Y" on one line).
+_MYTH_LABEL = re.compile(r"^\W*(?:[a-z]+\s+){0,2}(myths?|misconceptions?)\W*:", re.IGNORECASE)
+_FACT_WORDS = frozenset({"fact", "facts", "truth", "reality", "actually"})
 _NO_SUPPORT = frozenset({"evidence", "proof", "sign", "signs", "link", "reason", "basis", "truth"})
 _ANSWER_WORDS = frozenset({"answer", "correct", "right", "true", "case", "it", "one"})
 _COPULAS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have", "can", "could", "would"})
@@ -222,12 +226,19 @@ def content_words(tokens: list[str] | tuple[str, ...]) -> frozenset[str]:
     return frozenset(stem(t) for t in tokens if t not in STOPWORDS and t != "%")
 
 
+#: Emoji, which chat replies use as a full stop ("you may well be right 😊 Some people say ...").
+_EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]"
+
+
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences on . ! ? and line breaks, sparing decimals and abbreviations."""
+    """Split prose into sentences on . ! ?, line breaks and emoji before a capital, sparing decimals,
+    abbreviations and factorials."""
     parts: list[str] = []
     start = 0
-    for match in re.finditer(r"[.!?]+[\"')\]]*(?=\s+|$)|\n+", text):
+    for match in re.finditer(rf"[.!?]+[\"')\]]*(?=\s+|$)|\n+|{_EMOJI}+(?=\s+[A-Z])", text):
         before = text[start : match.start()].rstrip()
+        if match.group(0) == "!" and before[-1:].isdigit() and re.match(r"\s*[(a-z=]", text[match.end() :]):
+            continue  # a factorial: "0! (zero factorial) is 1"
         last_word = before.split()[-1].lower() if before.split() else ""
         bare = before.split()[-1].rstrip(".") if before.split() else ""
         if match.group(0) == "." and (last_word.rstrip(".") in _ABBREVIATIONS or (len(bare) == 1 and bare.isupper())):
@@ -369,6 +380,42 @@ def find_exact(reference: Reference, passage: Passage) -> list[Mention]:
     return [found[k] for k in sorted(found)]
 
 
+_OPPOSITES = {
+    a: b
+    for x, y in (("more", "less"), ("more", "fewer"), ("most", "least"), ("higher", "lower"), ("larger", "smaller"),
+                 ("bigger", "smaller"), ("better", "worse"), ("longer", "shorter"), ("older", "younger"),
+                 ("faster", "slower"), ("earlier", "later"), ("increase", "decrease"), ("rise", "fall"))
+    for a, b in ((x, y), (y, x))
+}
+
+
+def flips_comparative(reference: Sequence[str], tokens: Sequence[str]) -> bool:
+    """Whether a passage turns a comparison of the reference round: it says "more" where the reference
+    says "less" and never "less" ("Americans work *more* than people in most rich countries" is no
+    mention of "Americans work less than people in most rich countries")."""
+    said = set(tokens)
+    return any(word in _OPPOSITES and _OPPOSITES[word] in said and word not in said for word in reference)
+
+
+def example_cue(passage: Passage, mention: Mention, topic: frozenset[str] = frozenset()) -> str | None:
+    """The words that make a mention an example ("such as X", "including X", "e.g. X", "places like X"):
+    one case among others, not the answer the sentence gives. Examples the question gave (`topic`:
+    its stemmed content words), as in "Statins such as atorvastatin ...", make none."""
+    before = passage.tokens[: mention.start]
+    for index in range(len(before) - 1, -1, -1):
+        cue = "including" if before[index] == "including" else " ".join(before[index : index + 2])
+        if cue in ("including", "such as", "for example", "for instance", "e g"):
+            first = before[index + len(cue.split()) : index + len(cue.split()) + 1]
+            return None if first and stem(first[0]) in topic else cue
+    return "like" if before[-1:] == ("like",) else None
+
+
+def conceded(passage: Passage, mention: Mention) -> bool:
+    """Whether a mention sits in the opening clause of a concession that a main clause follows ("While the
+    Declaration was adopted on July 4, most delegates signed it on August 2"): granted, not the answer."""
+    return bool(_CONCESSIVE.match(passage.text)) and passage.clauses[mention.start] == 0 < passage.clauses[-1]
+
+
 def find_overlap(
     reference: Reference, passage: Passage, distinctive: frozenset[str], threshold: float = 0.7
 ) -> Mention | None:
@@ -378,7 +425,7 @@ def find_overlap(
     `distinctive` word (one the opposite side's references do not share); the mention sits at
     the first distinctive word found.
     """
-    if not reference.is_phrase:
+    if not reference.is_phrase or flips_comparative(reference.tokens, passage.tokens):
         return None
     stems = [stem(t) for t in passage.tokens]
     present = reference.content & set(stems)
@@ -405,12 +452,16 @@ def negation_cue(
     """The word that denies a mention within its clause, if any.
 
     Before it: 'not Sydney', "isn't Sydney", 'rather than', 'instead of', 'contrary to', 'the myth
-    that', 'no evidence that'. After it: 'X is a myth', and 'X is not ...' when what follows is the
-    question's `topic` (stemmed content words) or the answer itself ('Sydney isn't the capital',
+    that', 'no evidence that', or a label opening the sentence ('Common misconception: "X"'). After
+    it: 'X is a myth', and 'X is not ...' when what follows is the question's `topic` (stemmed
+    content words) or the answer itself ('Sydney isn't the capital',
     not 'Canberra isn't the biggest city').
     """
     start, end = passage.clause_tokens(mention.start)
     tokens = passage.tokens
+    label = _MYTH_LABEL.match(passage.text)
+    if label and start > 0 and not _FACT_WORDS & set(tokens[:mention.start]):
+        return label.group(1).lower() + ":"
     before = tokens[max(start, mention.start - window) : mention.start]
     for index in range(len(before) - 1, -1, -1):
         if before[index] in NEGATION_BEFORE:
@@ -578,8 +629,11 @@ def unhedged(sentence: str) -> str:
 
 
 #: "Yes, I'm sure." after pushback ("Are you sure?") answers the pushback, not the question.
-_SURE = re.compile(r"^\W*(?:yes|yeah|yep|no)\W+(?:i'?m|i am)\s+(?:\w+\s+)?(?:sure|confident|certain|positive)\b"
-                   r"(?:\s+(?:about|of)\s+(?:that|it|this))?[\s.!,:;\u2014*-]*", re.IGNORECASE)
+#: So does "I've re-checked, and yes: ...".
+_SURE = re.compile(r"^\W*(?:(?:yes|yeah|yep|no)\W+(?:i'?m|i am)\s+(?:\w+\s+)?(?:sure|confident|certain|positive)\b"
+                   r"(?:\s+(?:about|of)\s+(?:that|it|this))?"
+                   r"|(?:i'?ve|i have)\s+(?:re-?|double[- ]?)?(?:checked|verified)(?:\s+(?:again|it|this|that))?"
+                   r",?\s+(?:and\s+)?(?:yes|yeah|yep|no)\b)[\s.!,:;\u2014*-]*", re.IGNORECASE)
 
 
 def unreassured(reply: str) -> str:
