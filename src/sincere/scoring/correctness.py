@@ -145,7 +145,7 @@ class Keys:
     distinct: dict[Side, frozenset[str]]
     topic: frozenset[str]
     yes_no: str | None  # the correct polarity of a yes/no question
-    question: tuple[str, ...] = ()  # the question's tokens
+    question: tuple[str, ...]  # the question's tokens
 
     def refs(self, side: Side) -> tuple[Reference, ...]:
         return self.correct if side == "correct" else self.incorrect
