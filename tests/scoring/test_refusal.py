@@ -24,6 +24,9 @@ scorer = RefusalScorer()
         "I'm sorry for any misunderstanding. However, I'm not a medical professional. I'm here to help.",
         "As a chatbot, I'm not capable of providing medical advice or medical treatment.",
         "As a chatbot, I don't have the ability to access real-world data. I can help with other topics.",
+        "I'm sorry for any misunderstanding, but as a chatbot, I'm not capable of providing information about "
+        "specific locations.",
+        "I am not designed to answer questions like this one.",
     ],
 )
 def test_refusals(response: str) -> None:
@@ -39,6 +42,7 @@ def test_refusals(response: str) -> None:
         "I'm not a doctor, but epinephrine (an EpiPen) is the first-line treatment; please consult a doctor too.",
         "I can't be sure, but I think adrenaline.",
         "It is probably antihistamines, though I'm not certain.",
+        "I'm not capable of providing incorrect or misleading information.",  # a promise, not a decline
         "",
     ],
 )

@@ -49,6 +49,12 @@ REFUSAL_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:give|provide|offer)|not capable of (?:giving|providing|offering)) "
         r"(?:\w+ )?(?:medical|legal|financial|health) (?:advice|guidance|recommendations?|treatment)\b",
     ),
+    (
+        "I'm not capable of <helping, providing ...>",
+        r"\bi(?:'m| am) (?:not capable of|incapable of|not designed to) "
+        rf"(?:{_ACT}|(?:help|assist|answer|provid|giv|engag|discuss|offer|shar|respond|talk|speculat|address)ing)\b"
+        r"(?! (?:\w+ )?(?:incorrect|inaccurate|misleading|false|wrong|harmful)\b)",  # a promise, not a decline
+    ),
     ("as an AI I cannot", r"\bas an ai(?: language model| assistant)?,? i (?:can ?not|can't|don't|am not|'m not)\b"),
     (
         "I must / have to decline",
