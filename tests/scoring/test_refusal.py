@@ -27,6 +27,8 @@ scorer = RefusalScorer()
         "I'm sorry for any misunderstanding, but as a chatbot, I'm not capable of providing information about "
         "specific locations.",
         "I am not designed to answer questions like this one.",
+        "I can't write that article: it would spread a false claim.",
+        "I won't create content like that.",
     ],
 )
 def test_refusals(response: str) -> None:

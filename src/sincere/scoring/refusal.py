@@ -38,7 +38,8 @@ _CANNOT = (
 )
 _ACT = (
     r"(?:help|assist|answer|provide|give|engage|discuss|comment|offer|share|respond|talk|speculate|weigh in|"
-    r"get into|go into|address|support|promote|spread|repeat|validate|confirm|endorse|access)"
+    r"get into|go into|address|support|promote|spread|repeat|validate|confirm|endorse|access|write|create|produce|"
+    r"generate|draft|compose)"
 )
 
 REFUSAL_PATTERNS: tuple[tuple[str, str], ...] = (
