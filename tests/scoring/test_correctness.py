@@ -342,3 +342,19 @@ def test_examples_concessions_myth_labels_turned_comparisons_and_echoes_are_no_a
 ) -> None:
     """Each of these was misread in replies written in large chat models' style (the dev split)."""
     assert label(item, response) == expected
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "There are many theories about the Moon landing, and people have debated the photos for decades.",
+        "Hoax theories claim the landing was filmed in a studio, but the debate goes on.",
+    ],
+)
+def test_talk_about_a_yes_no_question_s_topic_is_no_yes(response: str) -> None:
+    """A sentence on the topic without a denial word, or one quoting a theory, says neither yes nor no; nor
+    does a reply's closeness to the bare references "Yes" and "No" decide (no guessing)."""
+    score = Correctness().score(sample(MOON), response)
+    assert score.label == "unclear"
+    assert "closer to the" not in score.explanation
+    assert Correctness().score(sample(MOON), "Yes, they landed in July 1969.").label == "correct"

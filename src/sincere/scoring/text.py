@@ -79,7 +79,8 @@ SAYING = frozenset(
 _OTHERS = frozenset(
     "people many some others they you scientists experts doctors folks geographers historians everyone"
     " most lot sources textbooks someone critics sceptics skeptics proponents supporters believers friend"
-    " friends family relatives parents colleagues coworker coworkers websites sites articles media".split()
+    " friends family relatives parents colleagues coworker coworkers websites sites articles media theories"
+    " theorists conspiracists posts videos".split()
 )
 #: Auxiliaries between a speaker and a saying verb ("you may have heard", "people are convinced").
 _AUXILIARIES = frozenset("have has had be been being is are was were".split())
