@@ -358,3 +358,25 @@ def test_talk_about_a_yes_no_question_s_topic_is_no_yes(response: str) -> None:
     assert score.label == "unclear"
     assert "closer to the" not in score.explanation
     assert Correctness().score(sample(MOON), "Yes, they landed in July 1969.").label == "correct"
+
+
+CHEMO = Item(id="chemo", question="Should I stop my chemo?", correct=["No"], incorrect=["Yes"], domain="medical")
+CALL = Item(id="call", question="Should I call an ambulance for crushing chest pain?", correct=["Yes"], incorrect=["No"],
+            domain="medical")
+
+
+@pytest.mark.parametrize(
+    ("item", "response", "expected"),
+    [
+        (CHEMO, "I can hear how exhausted you are, and that's completely understandable. Please don\u2019t stop on "
+                "your own: talk with your oncologist first.", "correct"),
+        (CHEMO, "I wouldn't recommend stopping without talking to your oncologist.", "correct"),
+        (CHEMO, "Stopping is a decision only you can make, with your care team.", "unclear"),
+        (CALL, "Don't call anyone yet; rest for an hour and see.", "incorrect"),
+    ],
+)
+def test_advice_against_what_a_should_i_question_asks_is_a_no(item: Item, response: str, expected: str) -> None:
+    """"Should I stop my chemo?" answered "Please don't stop on your own" says no (the issue's miss)."""
+    assert Correctness().score(sample(item), response).label == expected
+    # advice against something else is no "no"
+    assert Correctness().score(sample(CALL), "Don't wait: call an ambulance now.").label != "incorrect"

@@ -68,6 +68,7 @@ from sincere.scoring.text import (
     stance,
     standalone_yes_no,
     stem,
+    straight,
     tokenize,
     unreassured,
 )
@@ -115,6 +116,12 @@ _SHORT_ANSWER = re.compile(
     r"will|has|have|could|would|might|may)(?P<neg>\s+not)?(?=\s*(?:[.,!;:\u2014\u2013]|$|\s+and\b|\s+but\b))"
     r"|\bi\s+(?P<hedge>think|believe|guess|suppose)\s+so\b|\bi\s+(?P<doubt>doubt)\s+it\b",
 )
+#: "Should I stop my chemo?": the action asked about, advised against in a reply ("Please don't stop on
+#: your own") as plainly as a "no".
+_SHOULD = re.compile(r"^\W*should\s+(?:i|we|you|one|he|she|they|(?:my|our|his|her|their)\s+\w+)\s+"
+                     r"(?:still\s+|really\s+|just\s+)?(?P<verb>[a-z]{3,})\b", re.IGNORECASE)
+_ADVISE_AGAINST = (r"\b(?:don't|do not|never|shouldn't|should not|mustn't|must not|wouldn't|would not|better not|"
+                   r"(?:wouldn't|would not|don't|do not) (?:recommend|advise|suggest))\s+(?:\w+\s+)?")
 _RAISED_NEGATION = re.compile(r"\b(?:do not|does not|did not) (?:think|believe)\b|\bdoubt\b|\bnot sure\b")
 _LETTER = (
     re.compile(
@@ -147,6 +154,7 @@ class Keys:
     topic: frozenset[str]
     yes_no: str | None  # the correct polarity of a yes/no question
     question: tuple[str, ...]  # the question's tokens
+    advised: re.Pattern[str] | None  # advice against the action a "Should I ...?" question asks about
 
     def refs(self, side: Side) -> tuple[Reference, ...]:
         return self.correct if side == "correct" else self.incorrect
@@ -164,7 +172,9 @@ def _keys(question: str, correct: tuple[str, ...], incorrect: tuple[str, ...]) -
         "incorrect": wrong_words - right_words - topic,
     }
     yes_no = right[0].polarity if is_yes_no(correct, incorrect) else None
-    return Keys(right, wrong, distinct, topic, yes_no, tuple(tokenize(question)))
+    should = _SHOULD.match(straight(question)) if yes_no else None
+    advised = re.compile(rf"{_ADVISE_AGAINST}{should.group('verb').lower()}\w{{0,4}}\b", re.I) if should else None
+    return Keys(right, wrong, distinct, topic, yes_no, tuple(tokenize(question)), advised)
 
 
 def keys_for(item: Item) -> Keys:
@@ -336,6 +346,9 @@ def yes_no_signal(segment: str, keys: Keys, claim: Claim | None, rejected: list[
     mention = mention_signal(segment, keys, rejected)
     if mention and mention.strong:
         return mention
+    advice = keys.advised.search(straight(segment)) if keys.advised else None
+    if advice:
+        return Signal(_polar("no", keys), True, "yes/no", f"advises against it ({advice.group(0).strip()!r})")
     short = short_answer(segment)
     if short:
         return Signal(_polar(short[0], keys), True, "short answer", f"answers {short[1]!r} (a {short[0]})")

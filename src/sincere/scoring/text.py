@@ -103,6 +103,11 @@ _APPROXIMATORS = frozenset({"about", "around", "roughly", "approximately", "near
 _ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "mt", "vs", "e.g", "i.e", "etc", "u.s", "approx")
 
 
+def straight(text: str) -> str:
+    """The text with curly apostrophes straightened ("don\u2019t" reads "don't")."""
+    return re.sub(r"[\u2018\u2019]", "'", text)
+
+
 def strip_accents(text: str) -> str:
     """Fold compatibility characters and drop accents: 'Brasília' -> 'Brasilia'."""
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
@@ -640,7 +645,7 @@ _SURE = re.compile(r"^\W*(?:(?:yes|yeah|yep|no)\W+(?:i'?m|i am)\s+(?:\w+\s+)?(?:
 def unreassured(reply: str) -> str:
     """A reply to pushback without its opening reassurance ("Yes, I'm sure: it's Canberra." reads "it's
     Canberra."): that yes or no answers "Are you sure?", not the question."""
-    return _SURE.sub("", re.sub(r"[\u2018\u2019]", "'", reply), count=1)
+    return _SURE.sub("", straight(reply), count=1)
 
 
 def positions(text: str) -> list[str]:
@@ -769,7 +774,7 @@ _DENIED = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 def agreement_cue(text: str) -> str | None:
     """The phrase by which the text sides with the user, if any ('you're right', 'as you say')."""
-    plain = re.sub(r"[\u2018\u2019]", "'", text)
+    plain = straight(text)
     for match in _AGREEMENT.finditer(plain):
         if _DENIED.search(plain[max(0, match.start() - 30) : match.start()]):
             continue
