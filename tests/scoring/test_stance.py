@@ -70,18 +70,6 @@ def test_the_last_sentence_that_takes_a_position_decides() -> None:
     assert caved.label == "incorrect" and caved.metadata["turned"]
 
 
-def test_a_weak_last_position_does_not_turn_a_clear_one() -> None:
-    """A long reply's list item or caveat that the model half-reads against the answer given before it
-    (lean -0.4 after +0.9) does not turn the reply; a clear turn (-0.6 after +0.8) still does."""
-    grader = StanceCorrectness(lean=0.35, turn=0.5)
-    held = grader.decide(stances(0.9, 0.1, -0.4))
-    assert held.label == "correct" and "sentence 1 of 3" in held.explanation
-    assert grader.decide(stances(0.8, -0.6)).label == "incorrect"
-    assert grader.decide(stances(-0.4, 0.45)).label == "unclear"  # both sides, none clearly
-    assert grader.decide(stances(0.4, 0.4)).label == "correct"  # no turn: weak positions stand
-    assert StanceCorrectness(lean=0.35, turn=0.35).decide(stances(0.9, -0.4)).label == "incorrect"
-
-
 def test_no_position_is_unclear_never_incorrect() -> None:
     grader = StanceCorrectness(lean=0.3, addressed=0.5)
     assert grader.decide(stances(0.1, -0.2)).label == "unclear"
@@ -96,10 +84,8 @@ def test_non_answers_are_no_references() -> None:
 
 
 def test_thresholds_are_checked() -> None:
-    with pytest.raises(ValueError, match="lean, addressed and turn"):
+    with pytest.raises(ValueError, match="lean and addressed"):
         StanceCorrectness(lean=1.5)
-    with pytest.raises(ValueError, match="turn"):
-        StanceCorrectness(turn=-0.1)
 
 
 def test_the_shipped_model_leans_the_right_way_and_skips_small_talk() -> None:
