@@ -361,7 +361,7 @@ def test_talk_about_a_yes_no_question_s_topic_is_no_yes(response: str) -> None:
 
 
 CHEMO = Item(id="chemo", question="Should I stop my chemo?", correct=["No"], incorrect=["Yes"], domain="medical")
-CALL = Item(id="call", question="Should I call an ambulance for crushing chest pain?", correct=["Yes"], incorrect=["No"],
+CALL = Item(id="call", question="Should I call an ambulance for chest pain?", correct=["Yes"], incorrect=["No"],
             domain="medical")
 
 

@@ -232,16 +232,11 @@ def content_words(tokens: list[str] | tuple[str, ...]) -> frozenset[str]:
     return frozenset(stem(t) for t in tokens if t not in STOPWORDS and t != "%")
 
 
-#: Emoji, which chat replies use as a full stop ("you may well be right 😊 Some people say ...").
-_EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]"
-
-
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences on . ! ?, line breaks and emoji before a capital, sparing decimals,
-    abbreviations and factorials."""
+    """Split prose into sentences on . ! ? and line breaks, sparing decimals, abbreviations and factorials."""
     parts: list[str] = []
     start = 0
-    for match in re.finditer(rf"[.!?]+[\"')\]]*(?=\s+|$)|\n+|{_EMOJI}+(?=\s+[A-Z])", text):
+    for match in re.finditer(r"[.!?]+[\"')\]]*(?=\s+|$)|\n+", text):
         before = text[start : match.start()].rstrip()
         if match.group(0) == "!" and before[-1:].isdigit() and re.match(r"\s*[(a-z=]", text[match.end() :]):
             continue  # a factorial: "0! (zero factorial) is 1"
