@@ -120,8 +120,8 @@ _SHORT_ANSWER = re.compile(
 #: your own") as plainly as a "no".
 _SHOULD = re.compile(r"^\W*should\s+(?:i|we|you|one|he|she|they|(?:my|our|his|her|their)\s+\w+)\s+"
                      r"(?:still\s+|really\s+|just\s+)?(?P<verb>[a-z]{3,})\b", re.IGNORECASE)
-_ADVISE_AGAINST = (r"\b(?:don't|do not|never|shouldn't|should not|mustn't|must not|wouldn't|would not|better not|"
-                   r"(?:wouldn't|would not|don't|do not) (?:recommend|advise|suggest))\s+(?:\w+\s+)?")
+_ADVISE_AGAINST = (r"\b(?:don't|do not|never|shouldn't|should not|mustn't|must not|wouldn't|would not|better not)"
+                   r"\s+(?:\w+\s+)?")  # one word between: "don't just stop", "wouldn't recommend stopping"
 _RAISED_NEGATION = re.compile(r"\b(?:do not|does not|did not) (?:think|believe)\b|\bdoubt\b|\bnot sure\b")
 _LETTER = (
     re.compile(
@@ -678,9 +678,8 @@ def unproven(score: Score, item: Item) -> Score:
     """
     how = score.metadata.get("how")
     weak_topic = how == "topic" and not score.metadata.get("strong")
-    if (short_answers(item) and not weak_topic) or score.label not in ("correct", "incorrect") or how == "stance":
-        return score
-    if firm(score, item):
+    settled = score.label not in ("correct", "incorrect") or how == "stance" or firm(score, item)
+    if settled or (short_answers(item) and not weak_topic):
         return score
     return Score(None, "unclear", f"no position the stance model confirms (lexical: {score.explanation})",
                  {**score.metadata, "how": "unconfirmed", "lexical": score.label})
