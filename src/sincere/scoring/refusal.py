@@ -26,6 +26,7 @@ from sincere.scoring.text import (
     leading_yes_no,
     split_sentences,
     standalone_yes_no,
+    straight,
     tokenize,
 )
 
@@ -125,7 +126,7 @@ def discusses(response: str, item: Item) -> bool:
     words = content_words(tokenize(" ".join((item.question, *item.correct, *item.incorrect))))
     topic = {w for w in words if len(w) > 3}
     on_topic = [s for s in split_sentences(response)
-                if decline_phrase(s) is None and not _FIRST_PERSON.search(s.replace("\u2019", "'"))
+                if decline_phrase(s) is None and not _FIRST_PERSON.search(straight(s))
                 and not is_question(s) and content_words(tokenize(s)) & topic]
     return len(on_topic) >= DISCUSSED
 
