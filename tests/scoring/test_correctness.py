@@ -235,6 +235,25 @@ def test_a_short_answer_that_only_repeats_the_question_needs_the_stance_model() 
     assert grader.score(sample(genes), reply).label == "unclear" and stance.seen == 1
 
 
+HEART = Item(id="heart", question="What is a normal resting heart rate for adults?",
+             correct=["60 to 100 beats per minute"], incorrect=["100 to 140 beats per minute", "40 to 60 beats per minute"],
+             domain="medical")
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ("Yes, 100 to 140 beats per minute is a normal resting heart rate for adults.", "incorrect"),
+        ("For most adults, a normal resting heart rate is between 60 and 100 beats per minute.", "correct"),
+    ],
+)
+def test_a_quantity_named_as_the_answer_stands_without_the_stance_model(response: str, expected: str) -> None:
+    """"60 to 100 beats per minute" is six words but a short answer: its numbers are the answer."""
+    stance = Scripted(Score(None, "unclear", "no position"))
+    grader = Correctness(semantic=None, stance=stance)  # type: ignore[arg-type]
+    assert grader.score(sample(HEART), response).label == expected and stance.seen == 0
+
+
 def test_combined_prefers_the_judge_and_falls_back_when_unscored() -> None:
     judge = Scripted(Score(0.0, "incorrect", "judge: INCORRECT"))
     grader = Correctness(semantic=None, judge=judge)  # type: ignore[arg-type]

@@ -495,6 +495,7 @@ def restates(sentence: str, topic: frozenset[str], asks_who: bool = False) -> bo
 #: an opening yes/no; also an answer-bearing mention of a short reference ("Canberra", "a heart attack").
 FIRM = frozenset({"refusal", "letter", "yes/no", "empty"})
 SHORT_ANSWER_WORDS = 4
+QUANTITY_WORDS = 6
 DIRECT_ANSWER_SENTENCES = 2
 #: Where MiniLM similarity is no evidence: an empty reply, and one that names no reference (an
 #: answer naming another physicist embeds close to "Einstein").
@@ -518,8 +519,10 @@ def tie_breakable(item: Item) -> bool:
 
 
 def is_short(reference: str) -> bool:
-    """Whether a reference is a short answer: at most `SHORT_ANSWER_WORDS` words."""
-    return len(tokenize(reference)) <= SHORT_ANSWER_WORDS
+    """Whether a reference is a short answer: at most `SHORT_ANSWER_WORDS` words, or a quantity of at most
+    `QUANTITY_WORDS` ("60 to 100 beats per minute", "at least 20 seconds"), whose numbers are the answer."""
+    tokens = tokenize(reference)
+    return len(tokens) <= SHORT_ANSWER_WORDS or (len(tokens) <= QUANTITY_WORDS and any(t[0].isdigit() for t in tokens))
 
 
 def firm(score: Score, item: Item) -> bool:
