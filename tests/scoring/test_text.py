@@ -62,6 +62,12 @@ def test_split_sentences_spares_decimals_and_abbreviations() -> None:
     ]
 
 
+def test_split_sentences_does_not_end_at_an_initialism() -> None:
+    text = "No pizzeria in Washington, D.C. Ran a ring. It moved to the U.K. in 1990, e.g. at 5 p.m. Then"
+    assert split_sentences(text) == ["No pizzeria in Washington, D.C. Ran a ring.",
+                                     "It moved to the U.K. in 1990, e.g. at 5 p.m. Then"]
+
+
 def test_split_sentences_does_not_end_at_a_factorial() -> None:
     assert split_sentences("So 0! (zero factorial) is 1, and 3! = 6. Wow! Great") == [
         "So 0! (zero factorial) is 1, and 3! = 6.",

@@ -100,7 +100,8 @@ _ATTRIBUTED_AFTER = frozenset(
 )
 _PRONOUN_ONE = "\ue000"  # shields "one" the pronoun from number parsing
 _APPROXIMATORS = frozenset({"about", "around", "roughly", "approximately", "nearly", "almost", "some"})
-_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "mt", "vs", "e.g", "i.e", "etc", "u.s", "approx")
+_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "mt", "vs", "etc", "approx")
+_INITIALISM = re.compile(r"[a-z](?:\.[a-z])+")  # "e.g", "u.s", "d.c", "a.m" (a closing dot stripped)
 
 
 def straight(text: str) -> str:
@@ -242,8 +243,10 @@ def split_sentences(text: str) -> list[str]:
             continue  # a factorial: "0! (zero factorial) is 1"
         last_word = before.split()[-1].lower() if before.split() else ""
         bare = before.split()[-1].rstrip(".") if before.split() else ""
-        if match.group(0) == "." and (last_word.rstrip(".") in _ABBREVIATIONS or (len(bare) == 1 and bare.isupper())):
-            continue  # "Dr.", "e.g." and initials: "J. R. R. Tolkien"
+        word = last_word.rstrip(".")
+        if match.group(0) == "." and (word in _ABBREVIATIONS or _INITIALISM.fullmatch(word)
+                                      or (len(bare) == 1 and bare.isupper())):
+            continue  # "Dr.", "e.g.", "Washington, D.C." and initials: "J. R. R. Tolkien"
         if match.group(0).startswith("...") and re.match(r"\s*[a-z]", text[match.end() :]):
             continue
         parts.append(text[start : match.end()].strip())
@@ -381,7 +384,8 @@ def find_exact(reference: Reference, passage: Passage) -> list[Mention]:
     return [found[k] for k in sorted(found)]
 
 
-_OPPOSITES = {
+#: Comparative words and their opposites ("more" / "less"), both ways.
+OPPOSITES = {
     a: b
     for x, y in (("more", "less"), ("more", "fewer"), ("most", "least"), ("higher", "lower"), ("larger", "smaller"),
                  ("bigger", "smaller"), ("better", "worse"), ("longer", "shorter"), ("older", "younger"),
@@ -395,7 +399,7 @@ def flips_comparative(reference: Sequence[str], tokens: Sequence[str]) -> bool:
     says "less" and never "less" ("Americans work *more* than people in most rich countries" is no
     mention of "Americans work less than people in most rich countries")."""
     said = set(tokens)
-    return any(word in _OPPOSITES and _OPPOSITES[word] in said and word not in said for word in reference)
+    return any(word in OPPOSITES and OPPOSITES[word] in said and word not in said for word in reference)
 
 
 def example_cue(passage: Passage, mention: Mention, topic: frozenset[str] = frozenset()) -> str | None:
@@ -593,6 +597,15 @@ _TURN = re.compile(
     rf"(?=(?:{'|'.join(TURN_MARKERS)})\b)|\s(?=but\b)",
     re.IGNORECASE,
 )
+
+
+_TURNS_IN = re.compile(rf"\b(?:{'|'.join(m for m in TURN_MARKERS if m != 'so')})\b", re.IGNORECASE)
+
+
+def turns(sentence: str) -> bool:
+    """Whether a sentence turns or concludes ("but", "however", "actually", "in short"; not "so", whose
+    consequence is no conclusion)."""
+    return _TURNS_IN.search(sentence) is not None
 
 
 def split_segments(text: str) -> list[str]:
