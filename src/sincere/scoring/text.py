@@ -56,7 +56,7 @@ _CONTRACTIONS = (
 #: that X", "a mistake to think X").
 NEGATION_BEFORE = frozenset(
     "not never nor neither instead rather contrary myth misconception doubt doubting unlike false"
-    " wrong incorrect untrue mistake mistaken hoax debunked disproven baseless unfounded".split()
+    " wrong incorrect untrue mistake mistaken hoax debunked disproven baseless unfounded avoid avoiding".split()
 )
 #: Words that, shortly after a mention, deny it ("X is a myth", "X is not the capital").
 NEGATION_AFTER = frozenset(
@@ -451,13 +451,24 @@ def find_mentions(reference: Reference, passage: Passage, distinctive: frozenset
     return [overlap] if overlap else []
 
 
+def _asked(words: Sequence[str], topic: frozenset[str]) -> bool:
+    """Whether a negation word is the question's own ("avoid" in "What should you avoid?"); a "not" or
+    "never" only with the word it negates ("did not participate" for "... in which the U.S. did not
+    participate?", but not "not true")."""
+    negation, *rest = words
+    return stem(negation) in topic and (negation not in _PLAIN_NEGATIONS or any(stem(w) in topic for w in rest))
+
+
+_PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
+
+
 def negation_cue(
     passage: Passage, mention: Mention, topic: frozenset[str] = frozenset(), window: int = 6
 ) -> str | None:
     """The word that denies a mention within its clause, if any.
 
     Before it: 'not Sydney', "isn't Sydney", 'rather than', 'instead of', 'contrary to', 'the myth
-    that', 'no evidence that', or a label opening the sentence ('Common misconception: "X"'). After
+    that', 'avoid vitamin A' (unless the question asks with that word), 'no evidence that', or a label opening the sentence ('Common misconception: "X"'). After
     it: 'X is a myth', and 'X is not ...' when what follows is the question's `topic` (stemmed
     content words) or the answer itself ('Sydney isn't the capital',
     not 'Canberra isn't the biggest city').
@@ -469,7 +480,7 @@ def negation_cue(
         return label.group(1).lower() + ":"
     before = tokens[max(start, mention.start - window) : mention.start]
     for index in range(len(before) - 1, -1, -1):
-        if before[index] in NEGATION_BEFORE:
+        if before[index] in NEGATION_BEFORE and not _asked(before[index : index + 2], topic):
             return before[index]
         if before[index] == "no" and before[index + 1 : index + 2] and before[index + 1] in _NO_SUPPORT:
             return f"no {before[index + 1]}"
