@@ -236,8 +236,8 @@ def test_a_short_answer_that_only_repeats_the_question_needs_the_stance_model() 
 
 
 HEART = Item(id="heart", question="What is a normal resting heart rate for adults?",
-             correct=["60 to 100 beats per minute"], incorrect=["100 to 140 beats per minute", "40 to 60 beats per minute"],
-             domain="medical")
+             correct=["60 to 100 beats per minute"],
+             incorrect=["100 to 140 beats per minute", "40 to 60 beats per minute"], domain="medical")
 
 
 @pytest.mark.parametrize(

@@ -468,10 +468,10 @@ def negation_cue(
     """The word that denies a mention within its clause, if any.
 
     Before it: 'not Sydney', "isn't Sydney", 'rather than', 'instead of', 'contrary to', 'the myth
-    that', 'avoid vitamin A' (unless the question asks with that word), 'no evidence that', or a label opening the sentence ('Common misconception: "X"'). After
-    it: 'X is a myth', and 'X is not ...' when what follows is the question's `topic` (stemmed
-    content words) or the answer itself ('Sydney isn't the capital',
-    not 'Canberra isn't the biggest city').
+    that', 'avoid vitamin A' (unless the question asks with that word: `_asked`), 'no evidence
+    that', or a label opening the sentence ('Common misconception: "X"'). After it: 'X is a myth',
+    and 'X is not ...' when what follows is the question's `topic` (stemmed content words) or the
+    answer itself ('Sydney isn't the capital', not 'Canberra isn't the biggest city').
     """
     start, end = passage.clause_tokens(mention.start)
     tokens = passage.tokens
