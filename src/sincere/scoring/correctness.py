@@ -207,13 +207,18 @@ def _mentions(passage: Passage, keys: Keys) -> list[tuple[Side, Mention]]:
 
 
 def _echoes_question(passage: Passage, mention: Mention, keys: Keys) -> bool:
-    """A mention inside words copied from the question, with its neighbours ("The value of 0! (zero
-    factorial) is 1." for "What is the value of 0! (zero factorial)?"): the question's words, no answer."""
-    window = passage.tokens[max(0, mention.start - 1) : mention.end + 1]
-    size, question = len(window), keys.question
-    return size > mention.end - mention.start and any(
-        question[i : i + size] == window for i in range(len(question) - size + 1)
-    )
+    """A mention inside words copied from the question, with a neighbour ("The value of 0! (zero
+    factorial) is 1." for "What is the value of 0! (zero factorial)?"; "their blood sugar" for "... has
+    low blood sugar ...?" where "sugar" is an answer): the question's words, no answer."""
+    question = keys.question
+    for window in (passage.tokens[max(0, mention.start - 1) : mention.end],
+                   passage.tokens[mention.start : mention.end + 1]):
+        size = len(window)
+        if size > mention.end - mention.start and any(
+            question[i : i + size] == window for i in range(len(question) - size + 1)
+        ):
+            return True
+    return False
 
 
 def _answer_bearing(passage: Passage, mention: Mention, keys: Keys) -> bool:
