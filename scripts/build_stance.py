@@ -13,7 +13,8 @@ pairs from TruthfulQA's human-written answers of the `train` questions only (see
 - where a question's answers open with "Yes" or "No", that bare word is a reference of its side,
   read against the answers with and without their opening word ("No, MSG is safe", "MSG is safe");
 - small talk, quoted beliefs, non-answers and answers to another question are `neither`.
-Only the low-rank factors and the head are saved (about 0.5 MB). About 25 minutes on 2 CPU cores.
+Only the low-rank factors and the head are saved (about 0.5 MB). About 25 minutes on 2 CPU cores with
+native bf16 (an AMD EPYC), 45 in fp32 on a 2-core Xeon without it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from stance_data import (  # noqa: E402
 )
 
 from sincere import items, models  # noqa: E402
+from sincere.engines.hf import cpu_has_bf16  # noqa: E402
 from sincere.items import Item  # noqa: E402
 from sincere.scoring.stance import LABELS, MAX_LENGTH, pair_text, weights_path  # noqa: E402
 from sincere.scoring.tuned import TARGETS, low_rank_factors, mean_pool  # noqa: E402
@@ -165,7 +167,7 @@ def train_model(pairs: list[tuple[str, str, int]], epochs: int, seed: int,
         for chunk in batches(pairs, batch, random.Random(seed + epoch)):
             enc = tokenizer([c[0] for c in chunk], [c[1] for c in chunk], padding=True,
                             truncation="longest_first", max_length=MAX_LENGTH, return_tensors="pt")
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_has_bf16()):  # emulated bf16 is slower
                 pooled = mean_pool(encoder(**enc).last_hidden_state, enc["attention_mask"])
             logits = head(pooled.float())
             loss = torch.nn.functional.cross_entropy(logits, torch.tensor([c[2] for c in chunk]))

@@ -384,8 +384,7 @@ def find_exact(reference: Reference, passage: Passage) -> list[Mention]:
     return [found[k] for k in sorted(found)]
 
 
-#: Comparative words and their opposites ("more" / "less"), both ways.
-OPPOSITES = {
+_OPPOSITES = {
     a: b
     for x, y in (("more", "less"), ("more", "fewer"), ("most", "least"), ("higher", "lower"), ("larger", "smaller"),
                  ("bigger", "smaller"), ("better", "worse"), ("longer", "shorter"), ("older", "younger"),
@@ -399,7 +398,7 @@ def flips_comparative(reference: Sequence[str], tokens: Sequence[str]) -> bool:
     says "less" and never "less" ("Americans work *more* than people in most rich countries" is no
     mention of "Americans work less than people in most rich countries")."""
     said = set(tokens)
-    return any(word in OPPOSITES and OPPOSITES[word] in said and word not in said for word in reference)
+    return any(word in _OPPOSITES and _OPPOSITES[word] in said and word not in said for word in reference)
 
 
 def example_cue(passage: Passage, mention: Mention, topic: frozenset[str] = frozenset()) -> str | None:
