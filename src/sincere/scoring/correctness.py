@@ -210,15 +210,10 @@ def _echoes_question(passage: Passage, mention: Mention, keys: Keys) -> bool:
     """A mention inside words copied from the question, with a neighbour ("The value of 0! (zero
     factorial) is 1." for "What is the value of 0! (zero factorial)?"; "their blood sugar" for "... has
     low blood sugar ...?" where "sugar" is an answer): the question's words, no answer."""
-    question = keys.question
-    for window in (passage.tokens[max(0, mention.start - 1) : mention.end],
-                   passage.tokens[mention.start : mention.end + 1]):
-        size = len(window)
-        if size > mention.end - mention.start and any(
-            question[i : i + size] == window for i in range(len(question) - size + 1)
-        ):
-            return True
-    return False
+    question, words = keys.question, mention.end - mention.start
+    windows = (passage.tokens[max(0, mention.start - 1) : mention.end], passage.tokens[mention.start : mention.end + 1])
+    return any(len(w) > words and any(question[i : i + len(w)] == w for i in range(len(question) - len(w) + 1))
+               for w in windows)
 
 
 def _answer_bearing(passage: Passage, mention: Mention, keys: Keys) -> bool:

@@ -450,15 +450,15 @@ def find_mentions(reference: Reference, passage: Passage, distinctive: frozenset
     return [overlap] if overlap else []
 
 
+_PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
+
+
 def _asked(words: Sequence[str], topic: frozenset[str]) -> bool:
     """Whether a negation word is the question's own ("avoid" in "What should you avoid?"); a "not" or
     "never" only with the word it negates ("did not participate" for "... in which the U.S. did not
     participate?", but not "not true")."""
     negation, *rest = words
     return stem(negation) in topic and (negation not in _PLAIN_NEGATIONS or any(stem(w) in topic for w in rest))
-
-
-_PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
 
 
 def negation_cue(
