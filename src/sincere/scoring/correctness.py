@@ -573,8 +573,8 @@ class Correctness(Scorer):
 
     Offline, a reply is read in three steps, each only where the one before did not decide firmly:
     the lexical reading (a refusal, an option letter, an opening yes/no, and a short reference
-    named as the answer), the stance model (`StanceCorrectness`: the final position of
-    the reply toward every reference), then, on short-answer items only, MiniLM similarity as a
+    named as the answer), the stance model (`StanceCorrectness`: the reply's own position
+    toward every reference), then, on short-answer items only, MiniLM similarity as a
     tie-breaker. What none decides is `unclear`.
 
     Args:
