@@ -60,6 +60,21 @@ def test_batches_are_length_sorted_and_budgeted(engine) -> None:
     assert all(len(g) == 5 for g in [sum(engine.batches(lengths, 4), [])])
 
 
+def test_cpu_batches_fit_the_kv_budget_of_their_longest_row(engine, monkeypatch) -> None:
+    """A batch's rows all take the width of its first (longest) row; later, shorter rows join it
+    only while the keys and values of that width fit; no batch exceeds the row cap."""
+    from sincere.engines import hf
+
+    config = engine.model.config
+    per_token = 2 * config.num_hidden_layers * config.num_key_value_heads * (
+        config.hidden_size // config.num_attention_heads) * 4
+    monkeypatch.setattr(hf, "CPU_KV_BYTES", 3 * 54 * per_token)  # three rows of 50 + 4 tokens
+    lengths = [50] + [10] * 10
+    assert engine.batches(lengths, 4) == [[0, 1, 2], list(range(3, 11))]
+    monkeypatch.setattr(hf, "CPU_MAX_ROWS", 4)
+    assert [len(g) for g in engine.batches(lengths, 4)] == [3, 4, 4]
+
+
 def test_fingerprint_follows_weights(tiny_model, tmp_path) -> None:
     assert fingerprint_of(str(tiny_model)) == fingerprint_of(str(tiny_model))
     assert fingerprint_of("org/name") == "hub:org/name"

@@ -65,3 +65,18 @@ def test_warm_replies_score_warmer_than_curt_ones() -> None:
     ]
     scores = SocioTWarmth().values(warm + curt)
     assert min(scores[:3]) > max(scores[3:])
+
+
+def test_a_fixed_audit_grades_the_same_through_the_fast_path_and_plain_generate(tmp_path) -> None:
+    """No change in graded results from the speed work: a small fp32 audit whose replies come from
+    the lean loop in batches writes the same rows as one whose replies come from transformers'
+    `model.generate`, one prompt at a time."""
+    from sincere import audit
+
+    config = audit.AuditConfig(limit=4, max_new_tokens=40, dtype="fp32", n_boot=50)
+    engines = {"fast": HFEngine("smollm2-135m", dtype="fp32"),
+               "plain": HFEngine("smollm2-135m", dtype="fp32", batch_size=1, loop="generate")}
+    for name, engine in engines.items():
+        audit.run(config, tmp_path / name, engine=engine)
+    fast, plain = ((tmp_path / name / "results.jsonl").read_text() for name in engines)
+    assert len(fast.splitlines()) == 20 and fast == plain

@@ -1,7 +1,7 @@
 """Local generation with transformers: length-sorted batches, bf16 where it pays.
 
-On CPU, Llama-style models run through a lean decode loop (`sincere.engines.decode`: packed
-prefill, a shared prompt prefix computed once, an in-place KV cache); other models, and every
+On CPU, Llama-style models run through a lean decode loop (`sincere.engines.decode`: prompts
+read in passes of whole rows, a shared prompt prefix computed once, an in-place KV cache); other models, and every
 model on an accelerator (where `generate` measured faster), go through `model.generate` on
 left-padded batches. `loop=` overrides the choice.
 
@@ -24,8 +24,12 @@ from sincere.errors import SincereError
 
 logger = logging.getLogger(__name__)
 
-#: Tokens (prompt + new) per batch that keep a 2-core CPU busy without thrashing its caches.
-CPU_TOKEN_BUDGET = 8192
+#: On CPU a batch is sized by the keys and values it holds (the lean loop preallocates them for
+#: every row's prompt and new tokens) and by a row count: below about 128 rows a decode step's
+#: matmuls wait on reading the weights from memory, above it they are bound by arithmetic.
+CPU_KV_BYTES = 1 << 30
+CPU_MAX_ROWS = 128
+#: Tokens (prompt + new) per batch on a GPU.
 GPU_TOKEN_BUDGET = 262_144
 
 
@@ -172,18 +176,27 @@ class HFEngine(Engine):
         return [*self.tokenizer.all_special_tokens, *added]
 
     def batches(self, lengths: Sequence[int], max_new_tokens: int) -> list[list[int]]:
-        """Indices grouped into batches of similar length (longest first), sized by a token budget."""
+        """Indices grouped into batches of similar length (longest first), each sized for its longest row."""
         order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-        budget = GPU_TOKEN_BUDGET if self.device == "cuda" else CPU_TOKEN_BUDGET
         groups: list[list[int]] = []
+        size = 0
         for index in order:
-            width = lengths[index] + max_new_tokens
-            size = self.batch_size or max(1, budget // width)
             if groups and len(groups[-1]) < size:
                 groups[-1].append(index)
             else:
                 groups.append([index])
+                size = self.batch_size or self._rows(lengths[index] + max_new_tokens)
         return groups
+
+    def _rows(self, width: int) -> int:
+        """How many rows of `width` tokens (prompt + new) one batch takes on this device."""
+        if self.device == "cuda":
+            return max(1, GPU_TOKEN_BUDGET // width)
+        config = self.model.config.get_text_config()
+        heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
+        head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+        per_token = 2 * config.num_hidden_layers * heads * head_dim * self.dtype.itemsize  # keys and values
+        return max(1, min(CPU_MAX_ROWS, CPU_KV_BYTES // (width * per_token)))
 
     def stream(
         self, conversations: Sequence[Conversation], params: GenParams
