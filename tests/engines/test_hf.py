@@ -73,6 +73,9 @@ def test_cpu_batches_fit_the_kv_budget_of_their_longest_row(engine, monkeypatch)
     assert engine.batches(lengths, 4) == [[0, 1, 2], list(range(3, 11))]
     monkeypatch.setattr(hf, "CPU_MAX_ROWS", 4)
     assert [len(g) for g in engine.batches(lengths, 4)] == [3, 4, 4]
+    weights = sum(p.numel() * p.element_size() for p in engine.model.parameters())
+    monkeypatch.setattr(hf, "CPU_KV_BYTES", 0)  # a bigger model's batches: half its weights' size
+    assert len(engine.batches(lengths, 4)[0]) == min(4, max(1, weights // 2 // (54 * per_token)))
 
 
 def test_fingerprint_follows_weights(tiny_model, tmp_path) -> None:

@@ -25,8 +25,9 @@ from sincere.errors import SincereError
 logger = logging.getLogger(__name__)
 
 #: On CPU a batch is sized by the keys and values it holds (the lean loop preallocates them for
-#: every row's prompt and new tokens) and by a row count: below about 128 rows a decode step's
-#: matmuls wait on reading the weights from memory, above it they are bound by arithmetic.
+#: every row's prompt and new tokens: 1 GiB, or half the weights' size for a bigger model) and by
+#: a row count: below about 128 rows a decode step's matmuls wait on reading the weights from
+#: memory, above it they are bound by arithmetic.
 CPU_KV_BYTES = 1 << 30
 CPU_MAX_ROWS = 128
 #: Tokens (prompt + new) per batch on a GPU.
@@ -196,7 +197,8 @@ class HFEngine(Engine):
         heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
         head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
         per_token = 2 * config.num_hidden_layers * heads * head_dim * self.dtype.itemsize  # keys and values
-        return max(1, min(CPU_MAX_ROWS, CPU_KV_BYTES // (width * per_token)))
+        weights = sum(p.numel() * p.element_size() for p in self.model.parameters())
+        return max(1, min(CPU_MAX_ROWS, max(CPU_KV_BYTES, weights // 2) // (width * per_token)))
 
     def stream(
         self, conversations: Sequence[Conversation], params: GenParams
