@@ -233,7 +233,7 @@ class Decoder:
     def _prefill_rows(
         self, cache: SlabCache, own: list[list[int]], row: int, prefix: int, width: int, longest: int
     ) -> torch.Tensor:
-        """One pass over rows `row`...: each row's own tokens right-aligned in `longest` columns."""
+        """One pass over the rows from `row` on, each one's own tokens right-aligned in `longest` columns."""
         lengths = torch.tensor([len(tokens) for tokens in own])
         ids = torch.zeros(len(own), longest, dtype=torch.long)  # padding: token 0, seen by itself only
         for i, tokens in enumerate(own):
