@@ -3,10 +3,9 @@
 What it does differently from `generate`:
 
 - the prompts' common prefix (the chat template's system prompt, say) is run once, at batch 1;
-- the rest of the prompts is read in passes of whole rows, each row left-padded only to the
-  longest prompt of its pass, with a mask by which every token sees the prefix and its own
-  prompt's earlier tokens (attention costs each row its own length, and the linear layers see
-  thousands of tokens at once);
+- the rest of the prompts is packed back to back into passes of a fixed number of tokens, with
+  a block-diagonal causal mask (each token sees the prefix and its own prompt): no padding, and
+  few distinct matmul shapes (oneDNN builds a kernel for each new one);
 - only the last prompt token of each row goes through the LM head;
 - keys and values live in one preallocated slab per layer, written in place (no growing `cat`);
 - rows that have finished are dropped from the batch as the batch thins out;
@@ -43,10 +42,10 @@ logger = logging.getLogger(__name__)
 #: Model types whose decoder layers follow the contract above (checked by the unit tests).
 SUPPORTED_MODEL_TYPES = frozenset({"llama", "mistral", "qwen2", "qwen3", "phi3"})
 
-#: Tokens (rows x padded width) per prefill pass on CPU / on accelerators; a pass holds at least
-#: one row.
-PREFILL_TOKENS = 2048
-ACCELERATOR_PREFILL_TOKENS = 8192
+#: Tokens per packed prefill pass on CPU / on accelerators (more when a prompt is longer, fewer
+#: when all prompts together are shorter). Sizes are multiples of 16: few distinct matmul shapes.
+PACK_TOKENS = 256
+ACCELERATOR_PACK_TOKENS = 4096
 
 #: Drop finished rows once no more than this fraction of the batch is still generating.
 COMPACT_BELOW = 0.75
@@ -90,16 +89,28 @@ class SlabLayer(CacheLayerMixin):
         self.is_initialized = True
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("SlabCache is written through `put`, never `update`")
+        raise RuntimeError("SlabCache is written through `put` and `scatter`, never `update`")
 
-    def put(self, key_states: torch.Tensor, value_states: torch.Tensor, column: int, row: int) -> tuple[Any, Any]:
-        """Store new tokens from `column` on in the rows from `row` on; return those rows' slabs up to them."""
+    def put(self, key_states: torch.Tensor, value_states: torch.Tensor, column: int) -> tuple[Any, Any]:
+        """Store new tokens from `column` on in the first rows; return those rows' slabs up to them."""
         if not self.is_initialized:
             self.lazy_initialization(key_states, value_states)
-        rows, end = slice(row, row + key_states.shape[0]), column + key_states.shape[-2]
-        self.keys[rows, :, column:end] = key_states
-        self.values[rows, :, column:end] = value_states
-        return self.keys[rows, :, :end], self.values[rows, :, :end]
+        rows, end = key_states.shape[0], column + key_states.shape[-2]
+        self.keys[:rows, :, column:end] = key_states
+        self.values[:rows, :, column:end] = value_states
+        return self.keys[:rows, :, :end], self.values[:rows, :, :end]
+
+    def scatter(
+        self, key_states: torch.Tensor, value_states: torch.Tensor, prefix: int, rows: Any, columns: Any
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Store a packed pass's token i at `(rows[i], columns[i])`; return the prefix and the pass."""
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        out = []
+        for slab, states in ((self.keys, key_states), (self.values, value_states)):
+            slab[rows, :, columns] = states[0, :, : len(rows)].transpose(0, 1)
+            out.append(torch.cat([slab[:1, :, :prefix], states], dim=2))
+        return out[0], out[1]
 
     def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
         return self.capacity, 0
@@ -112,16 +123,20 @@ class SlabLayer(CacheLayerMixin):
 
 
 class SlabCache(Cache):
-    """Preallocated keys and values, filled by prefill passes of whole rows, then one column per step."""
+    """Preallocated keys and values, filled by packed prefill passes then one column per step."""
 
     def __init__(self, layers: int, batch: int, capacity: int) -> None:
         super().__init__(layers=[SlabLayer(batch, capacity) for _ in range(layers)])
-        self.column, self.row = 0, 0  # where the next pass writes: its first column and row
+        self.column = 0  # where the next pass writes (its first rows)
+        self.packing: tuple[int, torch.Tensor, torch.Tensor] | None = None  # or: prefix, rows, columns
 
     def update(
         self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int, *args: Any, **kwargs: Any
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.layers[layer_idx].put(key_states, value_states, self.column, self.row)
+        layer = self.layers[layer_idx]
+        if self.packing is None:
+            return layer.put(key_states, value_states, self.column)
+        return layer.scatter(key_states, value_states, *self.packing)
 
     def share_prefix(self, length: int) -> None:
         """Copy row 0's first `length` columns (the shared prefix) to every row."""
@@ -217,37 +232,38 @@ class Decoder:
         return self._decode(cache, batch, logits, params, generator, prefix + width)
 
     def _prefill(self, cache: SlabCache, own: list[list[int]], prefix: int, width: int) -> torch.Tensor:
-        """Every prompt's own tokens, in passes of consecutive rows; the logits after each prompt's last token."""
-        budget = PREFILL_TOKENS if self.device.type == "cpu" else ACCELERATOR_PREFILL_TOKENS
-        logits, start = [], 0
-        while start < len(own):
-            end, longest = start + 1, len(own[start])
-            while end < len(own) and (end + 1 - start) * max(longest, len(own[end])) <= budget:
-                longest = max(longest, len(own[end]))
-                end += 1
-            logits.append(self._prefill_rows(cache, own[start:end], start, prefix, width, longest))
-            start = end
-        cache.row = 0
-        return torch.cat(logits)
+        """Every prompt's own tokens, in packed passes; the logits after each prompt's last token."""
+        budget = PACK_TOKENS if self.device.type == "cpu" else ACCELERATOR_PACK_TOKENS
+        lengths = [len(tokens) for tokens in own]
+        size = max(max(lengths), min(budget, sum(lengths)))
+        size = -(-size // 16) * 16
+        logits: list[Any] = [None] * len(own)
+        for rows in _packs(lengths, size):
+            packed = self._pack_pass(cache, [own[row] for row in rows], rows, prefix, width, size)
+            for row, row_logits in zip(rows, packed, strict=True):
+                logits[row] = row_logits
+        cache.packing = None
+        return torch.stack(logits)
 
-    def _prefill_rows(
-        self, cache: SlabCache, own: list[list[int]], row: int, prefix: int, width: int, longest: int
+    def _pack_pass(
+        self, cache: SlabCache, own: list[list[int]], rows: list[int], prefix: int, width: int, size: int
     ) -> torch.Tensor:
-        """One pass over the rows from `row` on, each one's own tokens right-aligned in `longest` columns."""
+        """One pass over `size` tokens: these prompts' own tokens back to back, then filler."""
         lengths = torch.tensor([len(tokens) for tokens in own])
-        ids = torch.zeros(len(own), longest, dtype=torch.long)  # padding: token 0, seen by itself only
-        for i, tokens in enumerate(own):
-            ids[i, longest - len(tokens) :] = torch.tensor(tokens)
-        offsets = torch.arange(longest)[None] - (longest - lengths)[:, None]  # < 0 on padding
-        causal = torch.ones(longest, longest, dtype=torch.bool).tril()
-        sees = (causal & (offsets >= 0)[:, None, :]) | torch.eye(longest, dtype=torch.bool)
-        mask = torch.cat([
-            torch.ones(len(own), longest, prefix, dtype=torch.bool),
-            torch.zeros(len(own), longest, width - longest, dtype=torch.bool),  # columns of longer rows
-            sees,
-        ], dim=2)
-        cache.column, cache.row = prefix + width - longest, row
-        return self._forward(cache, ids, mask[:, None], prefix + offsets.clamp(min=0))[:, -1]
+        segment = torch.repeat_interleave(torch.arange(len(own)), lengths)
+        offsets = torch.arange(len(segment)) - (lengths.cumsum(0) - lengths)[segment]
+        ids = torch.zeros(size, dtype=torch.long)  # filler: token 0, seen by filler only
+        ids[: len(segment)] = torch.tensor([token for tokens in own for token in tokens])
+        kind = torch.full((size,), -1)
+        kind[: len(segment)] = segment
+        positions = torch.full((size,), prefix)
+        positions[: len(segment)] += offsets
+        # Every token sees the prefix and the earlier tokens of its own prompt.
+        own_mask = (kind[:, None] == kind[None, :]) & torch.ones(size, size, dtype=torch.bool).tril()
+        mask = torch.cat([torch.ones(size, prefix, dtype=torch.bool), own_mask], dim=1)
+        columns = prefix + width - lengths[segment] + offsets
+        cache.packing = (prefix, torch.tensor(rows)[segment].to(self.device), columns.to(self.device))
+        return self._forward(cache, ids[None], mask[None, None], positions[None], lengths.cumsum(0) - 1)[0]
 
     def _decode(
         self,
@@ -294,11 +310,12 @@ class Decoder:
         ids: torch.Tensor,
         mask: torch.Tensor,
         positions: torch.Tensor,
+        keep: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """One forward pass; the logits after the last position."""
+        """One forward pass; the logits at positions `keep` (default: the last)."""
         kwargs: dict[str, Any] = {str(self.cache_kwarg): cache, "use_cache": True}
         if self.logits_kwarg:
-            kwargs[self.logits_kwarg] = 1
+            kwargs[self.logits_kwarg] = 1 if keep is None else keep.to(self.device)
         mask = mask.to(self.device)
         if not self.bool_mask:  # eager attention adds the mask to its scores
             mask = torch.zeros(mask.shape, dtype=self.dtype, device=self.device).masked_fill(
@@ -307,7 +324,9 @@ class Decoder:
         output = self.model(
             input_ids=ids.to(self.device), attention_mask=mask, position_ids=positions.to(self.device), **kwargs
         )
-        return output.logits[:, -1:]
+        if keep is not None and not self.logits_kwarg:
+            return output.logits[:, keep.to(self.device)]
+        return output.logits
 
 
 def _can_prepack() -> bool:
@@ -344,3 +363,17 @@ def _common_prefix(prompts: list[list[int]]) -> int:
     while length < limit and all(p[length] == prompts[0][length] for p in prompts):
         length += 1
     return length
+
+
+def _packs(lengths: list[int], size: int) -> list[list[int]]:
+    """Rows grouped into packs of at most `size` tokens, each row into the first that has room."""
+    packs: list[list[int]] = []
+    room: list[int] = []
+    for row, length in enumerate(lengths):
+        slot = next((i for i, free in enumerate(room) if free >= length), len(packs))
+        if slot == len(packs):
+            packs.append([])
+            room.append(size)
+        packs[slot].append(row)
+        room[slot] -= length
+    return packs

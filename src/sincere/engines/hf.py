@@ -1,9 +1,9 @@
 """Local generation with transformers: length-sorted batches, bf16 where it pays.
 
-On CPU, Llama-style models run through a lean decode loop (`sincere.engines.decode`: prompts
-read in passes of whole rows, a shared prompt prefix computed once, an in-place KV cache);
-other models, and every model on an accelerator (where `generate` measured faster), go through
-`model.generate` on left-padded batches. `loop=` overrides the choice.
+On CPU, Llama-style models run through a lean decode loop (`sincere.engines.decode`: packed
+prefill, a shared prompt prefix computed once, an in-place KV cache); other models, and every
+model on an accelerator (where `generate` measured faster), go through `model.generate` on
+left-padded batches. `loop=` overrides the choice.
 
 The engine keeps `model` and `tokenizer` public so that other parts of sincere (warmth scoring,
 activation monitoring, steering hooks) can reuse the loaded weights.
