@@ -8,8 +8,9 @@ the reference or asserts a rival answer) and `neither` (it does not address the 
 small talk, a quoted belief, another topic).
 
 Only the low-rank factors and the head are shipped (`stance.safetensors`, `tuned.TunedMiniLM`); they are
-trained by `scripts/build_stance.py` from TruthfulQA's human-written answers (public data, the
-questions of the `train` split only). Nothing downloads at run time.
+trained by `scripts/build_stance.py` on SNLI's entailment pairs first, then on TruthfulQA's
+human-written answers (public data, the questions of the `train` split only). Nothing downloads at
+run time.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ class StanceCorrectness(Scorer):
 
     name = "correctness_stance"
 
-    def __init__(self, lean: float = 0.35, addressed: float = 0.5, weights: str | Path | None = None,
+    def __init__(self, lean: float = 0.3, addressed: float = 0.5, weights: str | Path | None = None,
                  per_side: int = 6, max_sentences: int = 24, memo: Memo | None = None) -> None:
         if not 0 <= lean <= 1 or not 0 <= addressed <= 1:
             raise ValueError(f"lean and addressed must be in [0, 1], got {lean} and {addressed}")
