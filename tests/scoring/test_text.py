@@ -68,6 +68,14 @@ def test_split_sentences_does_not_end_at_an_initialism() -> None:
                                      "It moved to the U.K. in 1990, e.g. at 5 p.m. Then"]
 
 
+def test_split_sentences_keeps_a_numbered_list_marker_with_its_item() -> None:
+    # a bare "1." read as a sentence of its own once leaned -0.81 (the topic held "one")
+    text = "Some tips:\n\n1. **Take practice tests:** Use official ones.\n2. Review mistakes.\nThe answer is 1."
+    assert split_sentences(text) == ["Some tips:", "1. **Take practice tests:** Use official ones.",
+                                     "2. Review mistakes.", "The answer is 1."]
+    assert split_sentences("1.") == ["1."]
+
+
 def test_split_sentences_does_not_end_at_a_factorial() -> None:
     assert split_sentences("So 0! (zero factorial) is 1, and 3! = 6. Wow! Great") == [
         "So 0! (zero factorial) is 1, and 3! = 6.",

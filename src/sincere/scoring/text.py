@@ -234,7 +234,8 @@ def content_words(tokens: list[str] | tuple[str, ...]) -> frozenset[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences on . ! ? and line breaks, sparing decimals, abbreviations and factorials."""
+    """Split prose into sentences on . ! ? and line breaks, sparing decimals, abbreviations, factorials and
+    the numbers of a numbered list."""
     parts: list[str] = []
     start = 0
     for match in re.finditer(r"[.!?]+[\"')\]]*(?=\s+|$)|\n+", text):
@@ -249,6 +250,8 @@ def split_sentences(text: str) -> list[str]:
             continue  # "Dr.", "e.g.", "Washington, D.C." and initials: "J. R. R. Tolkien"
         if match.group(0).startswith("...") and re.match(r"\s*[a-z]", text[match.end() :]):
             continue
+        if match.group(0) == "." and re.fullmatch(r"\d{1,2}", before.strip()):
+            continue  # a numbered list's marker ("1. **Take practice tests:** ...") opens its item
         parts.append(text[start : match.end()].strip())
         start = match.end()
     parts.append(text[start:].strip())
