@@ -193,12 +193,18 @@ class HFEngine(Engine):
         """How many rows of `width` tokens (prompt + new) one batch takes on this device."""
         if self.device == "cuda":
             return max(1, GPU_TOKEN_BUDGET // width)
+        weights, per_token = self._sizes
+        return max(1, min(CPU_MAX_ROWS, max(CPU_KV_BYTES, weights // 2) // (width * per_token)))
+
+    @functools.cached_property
+    def _sizes(self) -> tuple[int, int]:
+        """(bytes of the weights, bytes of keys and values per token), read once."""
         config = self.model.config.get_text_config()
         heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
         head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
         per_token = 2 * config.num_hidden_layers * heads * head_dim * self.dtype.itemsize  # keys and values
         weights = sum(p.numel() * p.element_size() for p in self.model.parameters())
-        return max(1, min(CPU_MAX_ROWS, max(CPU_KV_BYTES, weights // 2) // (width * per_token)))
+        return weights, per_token
 
     def stream(
         self, conversations: Sequence[Conversation], params: GenParams
