@@ -12,6 +12,7 @@ from sincere.scoring.text import (
     positions,
     quotes,
     retracts,
+    short_answers,
     split_segments,
     split_sentences,
     stance,
@@ -224,3 +225,9 @@ def test_a_hedge_of_the_writer_is_not_part_of_the_position() -> None:
     assert unhedged("To the best of my knowledge, it passes.") == unhedged("It passes, if I recall correctly.")
     assert unhedged("I think so.") == "I think so."  # nothing left to read
     assert positions("Hi! I believe it is Canberra.") == ["Hi!", "It is Canberra."]
+
+
+def test_short_answers_are_names_terms_and_quantities_not_sentences() -> None:
+    assert short_answers(("Franz Kafka",), ("Max Brod", "Thomas Mann"))
+    assert short_answers(("60 to 100 beats per minute",), ("30 beats",))  # a quantity may take six words
+    assert not short_answers(("Nothing happens",), ("You grow watermelons in your stomach",))

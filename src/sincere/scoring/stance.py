@@ -30,7 +30,9 @@ from sincere.scoring.memo import Memo
 from sincere.scoring.text import (
     content_words,
     is_question,
+    is_yes_no,
     positions,
+    short_answers,
     shorten,
     tokenize,
     turns,
@@ -101,11 +103,32 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
     """The sentences that share a content word with the question or a reference answer, except questions
     ("Is it true that gum stays in your stomach?"), sentences that break off ("Climate change is a") and
     pleasantries made of `SMALL_TALK` ("Great question!" shares "question" with "Get all the questions
-    right"): they take no position."""
-    topic = content_words(tokenize(item.question)).union(
-        *(content_words(tokenize(r)) for r in (*item.correct, *item.incorrect)))
-    return [s for s in sentences if (words := content_words(tokenize(s))) & topic and not words <= SMALL_TALK
-            and not is_question(s) and not unfinished(s)]
+    right"): they take no position.
+
+    On a short-answer question that is not yes/no ("Who wrote The Metamorphosis?"), a sentence of more
+    than `DIRECT_WORDS` words must also share a word of some answer that the question lacks: one on the
+    question's subject alone ("The story of The Metamorphosis is a classic psychological thriller")
+    names no answer, whatever the stance model reads into it. A direct answer ("Oxford University.")
+    may name one that no reference lists.
+    """
+    question = content_words(tokenize(item.question))
+    answers = frozenset().union(*(content_words(tokenize(r)) for r in (*item.correct, *item.incorrect)))
+    named = None
+    if short_answers(item.correct, item.incorrect) and not is_yes_no(item.correct, item.incorrect):
+        named = answers - question or answers
+    kept = []
+    for sentence in sentences:
+        words = content_words(tokenize(sentence))
+        if not words & (question | answers) or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence):
+            continue
+        if named is not None and len(tokenize(sentence)) > DIRECT_WORDS and not words & named:
+            continue
+        kept.append(sentence)
+    return kept
+
+
+#: The most words of a sentence that answers a short-answer question directly ("Oxford University.").
+DIRECT_WORDS = 6
 
 
 def usable(reference: str) -> bool:

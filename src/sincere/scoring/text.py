@@ -364,6 +364,25 @@ def is_yes_no(correct: tuple[str, ...], incorrect: tuple[str, ...]) -> bool:
     return right is not None and wrong is not None and right != wrong
 
 
+#: A short answer has at most this many words, or this many if it is a quantity (see `is_short`).
+SHORT_ANSWER_WORDS = 4
+QUANTITY_WORDS = 6
+
+
+def is_short(reference: str) -> bool:
+    """Whether a reference is a short answer: at most `SHORT_ANSWER_WORDS` words, or a quantity of at most
+    `QUANTITY_WORDS` ("60 to 100 beats per minute", "at least 20 seconds"), whose numbers are the answer."""
+    tokens = tokenize(reference)
+    return len(tokens) <= SHORT_ANSWER_WORDS or (len(tokens) <= QUANTITY_WORDS and any(t[0].isdigit() for t in tokens))
+
+
+def short_answers(correct: Sequence[str], incorrect: Sequence[str]) -> bool:
+    """Whether every reference is a short answer (a name, a number, a term), as in trivia; sentence-length
+    references (TruthfulQA, misconceptions) are read by stance, where a named phrase is no answer
+    ("Many folks assume the seeds grow, however ...")."""
+    return all(is_short(r) for r in (*correct, *incorrect))
+
+
 @dataclass(frozen=True)
 class Mention:
     """Where a reference occurs in a passage, as a token range."""
