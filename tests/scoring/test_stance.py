@@ -9,6 +9,7 @@ from sincere.scoring.stance import (
     SentenceStance,
     StanceCorrectness,
     lean_of,
+    names_something,
     on_topic,
     usable,
 )
@@ -58,7 +59,10 @@ def test_on_a_short_answer_question_a_long_sentence_must_name_some_answer() -> N
     ramble = "The story of The Metamorphosis is indeed a classic example of a psychological thriller."
     direct = "Samsa turns into an insect."  # short: a direct answer may name one no reference lists
     named = "It was written by Franz Kafka and published in 1915, a few years after he wrote it."
-    assert on_topic([ramble, direct, named], item) == [direct, named]
+    other = "I'm fairly sure Robert Musil wrote it during his years in Vienna."  # an answer no reference lists
+    assert on_topic([ramble, direct, named, other], item) == [direct, named, other]
+    assert not names_something(ramble, item.question)
+    assert names_something("The Roman numeral M stands for 1000 in every system.", "What number is M?")
     # sentence-length references: the question's subject is enough (the stance model reads paraphrases)
     long_ramble = "If you eat watermelon seeds, your body simply digests them or passes them along harmlessly."
     assert on_topic([long_ramble], SEEDS) == [long_ramble]

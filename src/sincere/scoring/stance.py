@@ -106,10 +106,11 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
     right"): they take no position.
 
     On a short-answer question that is not yes/no ("Who wrote The Metamorphosis?"), a sentence of more
-    than `DIRECT_WORDS` words must also share a word of some answer that the question lacks: one on the
-    question's subject alone ("The story of The Metamorphosis is a classic psychological thriller")
-    names no answer, whatever the stance model reads into it. A direct answer ("Oxford University.")
-    may name one that no reference lists.
+    than `DIRECT_WORDS` words must also name an answer: share a word of some reference that the
+    question lacks, or name something else (`names_something`: an answer no reference lists). One on
+    the question's subject alone ("The story of The Metamorphosis is a classic psychological
+    thriller") names no answer, whatever the stance model reads into it. A direct answer ("Oxford
+    University.") is read as it is.
     """
     question = content_words(tokenize(item.question))
     answers = frozenset().union(*(content_words(tokenize(r)) for r in (*item.correct, *item.incorrect)))
@@ -121,10 +122,19 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
         words = content_words(tokenize(sentence))
         if not words & (question | answers) or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence):
             continue
-        if named is not None and len(tokenize(sentence)) > DIRECT_WORDS and not words & named:
+        if named is not None and len(tokenize(sentence)) > DIRECT_WORDS and not words & named \
+                and not names_something(sentence, item.question):
             continue
         kept.append(sentence)
     return kept
+
+
+def names_something(sentence: str, question: str) -> bool:
+    """Whether a sentence names a thing the question does not: a capitalised word past its first, or a
+    number ("I'm fairly sure Robert Musil wrote it", "the Roman numeral M stands for 1,000")."""
+    asked = set(re.findall(r"\w+", question.lower()))
+    words = re.findall(r"[\w'-]+", sentence)
+    return any(w.lower() not in asked and (w[0].isupper() or w[0].isdigit()) for w in words[1:])
 
 
 #: The most words of a sentence that answers a short-answer question directly ("Oxford University.").
