@@ -364,7 +364,7 @@ def is_yes_no(correct: tuple[str, ...], incorrect: tuple[str, ...]) -> bool:
     return right is not None and wrong is not None and right != wrong
 
 
-#: A short answer has at most this many words, or this many if it is a quantity (see `is_short`).
+#: The most words of a short answer, and of one that is a quantity ("60 to 100 beats per minute").
 SHORT_ANSWER_WORDS = 4
 QUANTITY_WORDS = 6
 
