@@ -30,9 +30,8 @@ from sincere.scoring.memo import Memo
 from sincere.scoring.text import (
     content_words,
     is_question,
-    is_yes_no,
+    named_answers,
     positions,
-    short_answers,
     shorten,
     tokenize,
     turns,
@@ -114,9 +113,7 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
     """
     question = content_words(tokenize(item.question))
     answers = frozenset().union(*(content_words(tokenize(r)) for r in (*item.correct, *item.incorrect)))
-    named = None
-    if short_answers(item.correct, item.incorrect) and not is_yes_no(item.correct, item.incorrect):
-        named = answers - question or answers
+    named = (answers - question or answers) if named_answers(item.correct, item.incorrect) else None
     kept = []
     for sentence in sentences:
         words = content_words(tokenize(sentence))

@@ -383,6 +383,14 @@ def short_answers(correct: Sequence[str], incorrect: Sequence[str]) -> bool:
     return all(is_short(r) for r in (*correct, *incorrect))
 
 
+def named_answers(correct: tuple[str, ...], incorrect: tuple[str, ...]) -> bool:
+    """Whether the answers are names, numbers or terms: short, and not yes and no. Only there may MiniLM
+    similarity settle a tie (a reply embeds near "Yes" or "No" whatever side it takes, and near sentences
+    on both sides: on TruthfulQA's calib questions it decided worse than chance), and only there must a
+    long sentence name an answer to take a side (`stance.on_topic`)."""
+    return short_answers(correct, incorrect) and not is_yes_no(correct, incorrect)
+
+
 @dataclass(frozen=True)
 class Mention:
     """Where a reference occurs in a passage, as a token range."""
