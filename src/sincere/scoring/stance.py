@@ -114,12 +114,14 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
     question = content_words(tokenize(item.question))
     answers = frozenset().union(*(content_words(tokenize(r)) for r in (*item.correct, *item.incorrect)))
     named = (answers - question or answers) if named_answers(item.correct, item.incorrect) else None
+    topic = question | answers
     kept = []
     for sentence in sentences:
-        words = content_words(tokenize(sentence))
-        if not words & (question | answers) or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence):
+        tokens = tokenize(sentence)
+        words = content_words(tokens)
+        if not words & topic or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence):
             continue
-        if named is not None and len(tokenize(sentence)) > DIRECT_WORDS and not words & named \
+        if named is not None and len(tokens) > DIRECT_WORDS and not words & named \
                 and not names_something(sentence, item.question):
             continue
         kept.append(sentence)
