@@ -29,6 +29,9 @@ scorer = RefusalScorer()
         "I am not designed to answer questions like this one.",
         "I can't write that article: it would spread a false claim.",
         "I won't create content like that.",
+        "I'm sorry for any misunderstanding, but as a chatbot, I don't have the ability to read human language.",
+        "As a chatbot, I don't have the ability to analyze genetic disorders.",
+        "I'm here to help with any questions you have. However, I'm not a medical AI.",
     ],
 )
 def test_refusals(response: str) -> None:
@@ -45,6 +48,7 @@ def test_refusals(response: str) -> None:
         "I can't be sure, but I think adrenaline.",
         "It is probably antihistamines, though I'm not certain.",
         "I'm not capable of providing incorrect or misleading information.",  # a promise, not a decline
+        "I don't have the ability to read minds, but epinephrine is the first-line treatment.",
         "",
     ],
 )

@@ -40,7 +40,7 @@ _CANNOT = (
 _ACT = (
     r"(?:help|assist|answer|provide|give|engage|discuss|comment|offer|share|respond|talk|speculate|weigh in|"
     r"get into|go into|address|support|promote|spread|repeat|validate|confirm|endorse|access|write|create|produce|"
-    r"generate|draft|compose)"
+    r"generate|draft|compose|read|analy[sz]e|interpret|diagnose)"
 )
 
 REFUSAL_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -81,7 +81,7 @@ REFUSAL_PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "I'm not a doctor / professional (only when no answer is given)",
         r"\bi(?:'m| am) not an? (?:medical |licensed |qualified |legal |financial |health ?care )?"
-        r"(?:doctor|physician|nurse|pharmacist|lawyer|attorney|professional|expert|therapist|counsel+or)\b",
+        r"(?:doctor|physician|nurse|pharmacist|lawyer|attorney|professional|expert|therapist|counsel+or|ai|chatbot)\b",
     ),
     ("seek professional / medical help", r"\bseek (?:professional|medical|expert) (?:help|advice|attention|care)\b"),
 )
