@@ -8,6 +8,12 @@ the same cache again, so every reply comes from it), each scorer over all replie
 model included, the first time), the statistics, and writing the run folder with its report. The
 ratio of each phase to the whole is printed, measured in the same run; `--limit` takes a seeded
 sample of the quick suite's 100 items (every condition for each).
+
+After the cold run it prints the generation's floor on this machine: the matmul work the run
+cannot avoid (every linear layer for each prompt token, the prompts' common prefix counted once,
+and for each new token; the LM head for new tokens only; attention left out), divided by the best
+throughput of `torch.nn.functional.linear` measured on the model's own shapes in the engine's
+dtype (`bench_generation.matmul_throughput`). No engine generates faster than that floor.
 """
 
 from __future__ import annotations
@@ -62,7 +68,29 @@ def main() -> None:
               f"{total:.1f} s in all")
         for label, seconds in figures.items():
             print(f"  {label:<26} {seconds:7.1f} s  {seconds / total:6.1%}")
+        if run == "cold":
+            floor(engine, pairs)
         engine.close()
+
+
+def floor(engine, pairs) -> None:  # type: ignore[no-untyped-def]
+    """Print the cold generation's matmul floor (see the module docstring)."""
+    from bench_generation import matmul_shapes, matmul_throughput
+
+    prompts = engine.encode([sample.messages for sample, _ in pairs])
+    shared = len(os.path.commonprefix(prompts)) if prompts else 0
+    read = sum(len(p) for p in prompts) - shared * (len(prompts) - 1)
+    new = sum(generation.tokens for _, generation in pairs)
+    shapes = matmul_shapes(engine.model)
+    vocab = engine.model.config.get_text_config().vocab_size
+    head = sum(i * o for i, o in shapes if o == vocab)
+    body = sum(i * o for i, o in shapes) - head
+    flops = 2.0 * (body * (read + new) + head * new)
+    dtype = next(engine.model.parameters()).dtype
+    best = max(matmul_throughput(shapes, rows, dtype, engine.device)[0] for rows in (64, 256))
+    print(f"generation floor: {read} prompt tokens ({shared} shared), {new} new tokens, {flops / 1e12:.2f} TFLOP "
+          f"of matmuls; at the best {best:.0f} GFLOP/s ({str(dtype).removeprefix('torch.')}): "
+          f"{flops / best / 1e9:.1f} s")
 
 
 if __name__ == "__main__":
