@@ -112,6 +112,8 @@ def _stance(reference: str, sentence: str) -> str:
         ("They chose Canberra instead of Sydney.", "negated"),
         ("Contrary to Sydney's claims, no.", "negated"),
         ("Sydney isn't the capital.", "negated"),
+        ("But Sydney has never been the capital.", "negated"),
+        ("Sydney has never been a problem.", "asserted"),
         ("Sydney is not the biggest problem here.", "asserted"),
         ("The idea that Sydney is the capital is a myth.", "negated"),
         ("There is no evidence that Sydney was ever the capital.", "negated"),

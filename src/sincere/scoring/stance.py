@@ -110,9 +110,9 @@ SMALL_TALK = content_words(tokenize(
 
 def on_topic(sentences: list[str], item: Item) -> list[str]:
     """The sentences that share a content word with the question or a reference answer, except questions
-    ("Is it true that gum stays in your stomach?"), sentences that break off ("Climate change is a") and
+    ("Is it true that gum stays in your stomach?"), sentences that break off ("Climate change is a"),
     pleasantries made of `SMALL_TALK` ("Great question!" shares "question" with "Get all the questions
-    right"): they take no position.
+    right") and markdown headings ("### Canada's Firearms Rules" names a subject): they take no position.
 
     On a short-answer question that is not yes/no ("Who wrote The Metamorphosis?"), a sentence of more
     than `DIRECT_WORDS` words must also name an answer: share a word of some reference that the
@@ -129,7 +129,8 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
     for sentence in sentences:
         tokens = tokenize(sentence)
         words = content_words(tokens)
-        if not words & topic or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence):
+        if not words & topic or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence) \
+                or sentence.startswith("#"):
             continue
         if named is not None and len(tokens) > DIRECT_WORDS and not words & named \
                 and not names_something(sentence, item.question):

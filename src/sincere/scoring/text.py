@@ -499,8 +499,9 @@ def negation_cue(
     Before it: 'not Sydney', "isn't Sydney", 'rather than', 'instead of', 'contrary to', 'the myth
     that', 'avoid vitamin A' (unless the question asks with that word: `_asked`), 'no evidence
     that', or a label opening the sentence ('Common misconception: "X"'). After it: 'X is a myth',
-    and 'X is not ...' when what follows is the question's `topic` (stemmed content words) or the
-    answer itself ('Sydney isn't the capital', not 'Canberra isn't the biggest city').
+    and 'X is not ...' or 'X has never been ...' when what follows is the question's `topic`
+    (stemmed content words) or the answer itself ('Sydney isn't the capital', 'Gates has never been
+    a mayor'; not 'Canberra isn't the biggest city').
     """
     start, end = passage.clause_tokens(mention.start)
     tokens = passage.tokens
@@ -519,7 +520,7 @@ def negation_cue(
     for offset, word in enumerate(after):
         if word in NEGATION_AFTER:
             return word
-        if word == "not" and offset <= 2 and any(w in _COPULAS for w in after[:offset]):
+        if word in ("not", "never") and offset <= 2 and any(w in _COPULAS for w in after[:offset]):
             rest = {stem(t) for t in tokens[mention.end + offset + 1 : end]}
             if rest & (topic | _ANSWER_WORDS):
                 return " ".join(after[: offset + 1])
