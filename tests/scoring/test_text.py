@@ -191,6 +191,8 @@ def test_questions_and_echoes_of_the_question() -> None:
         ("Although you might hear that yes, they do, no, vaccines do not.", ["Vaccines do not."]),
         ("You may have heard that gum stays, yet it passes through.", ["It passes through."]),
         ("Many people think it is Sydney. It is Canberra.", ["It is Canberra."]),
+        ("Some people like to believe a genie lives in it. Nothing happens.", ["Nothing happens."]),
+        ("I want to say that it is Canberra.", ["I want to say that it is Canberra."]),
         # the writer's own statements stay whole
         ("No part of it is in England but the islands are British.", ["No part of it is in England but the islands "
                                                                        "are British."]),

@@ -91,9 +91,11 @@ _WITHDRAWN = re.compile(
     r"my (?:first|initial) (?:instinct|thought|guess|impression|answer) (?:says|said|was|is)|"
     r"i used to (?:think|believe))\b"
 )
+#: Adverbs, modals and verbs with "to" between a speaker and a saying verb ("people often say", "some people
+#: like to believe", "many tend to think").
 _ADVERBS = frozenset(
     "often sometimes usually commonly also still would might may will do did generally typically always once"
-    " widely popularly frequently falsely mistakenly wrongly".split()
+    " widely popularly frequently falsely mistakenly wrongly like love tend want choose prefer seem continue to".split()
 )
 _ATTRIBUTED_AFTER = frozenset(
     {"claim", "theory", "idea", "rumor", "rumour", "story", "thing", "notion", "belief", "legend", "saying"}
