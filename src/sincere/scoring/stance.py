@@ -93,6 +93,7 @@ def lean_of(probs: np.ndarray, sides: Sequence[int]) -> tuple[float, float]:
     return lean, float(addressed.max(initial=0.0))
 
 
+#: A list item's marker, or a table row's bar, opening a sentence.
 DETAIL = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)]|\|)\s")
 
 

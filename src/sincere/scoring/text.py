@@ -93,7 +93,7 @@ _WITHDRAWN = re.compile(
 )
 #: Adverbs, modals and verbs with "to" between a speaker and a saying verb ("people often say", "some people
 #: like to believe", "many tend to think").
-_ADVERBS = frozenset(
+_BEFORE_SAYING = frozenset(
     "often sometimes usually commonly also still would might may will do did generally typically always once"
     " widely popularly frequently falsely mistakenly wrongly like love tend want choose prefer seem continue to".split()
 )
@@ -533,7 +533,7 @@ def _speaker(tokens: Sequence[str], verb: int, start: int = 0) -> str | None:
     """'people say' when the saying verb at `verb` has someone else as its subject ("many people would say",
     "you may have heard"), or none as in "it is widely claimed"."""
     subject, passive = verb - 1, False
-    while subject >= start and (tokens[subject] in _ADVERBS or tokens[subject] in _AUXILIARIES):
+    while subject >= start and (tokens[subject] in _BEFORE_SAYING or tokens[subject] in _AUXILIARIES):
         passive = passive or tokens[subject] in _AUXILIARIES
         subject -= 1
     if subject >= start and (tokens[subject] in _OTHERS or (passive and tokens[subject] in ("it", "there"))):
