@@ -53,6 +53,8 @@ def test_pleasantries_and_headings_take_no_position_even_when_they_share_a_word_
                                                      "common one!\n### The only way to a perfect SAT score\n"
                                                      "You need to get every question right. I hope this helps!"])
     assert [s.text for s in read[0]] == ["You need to get every question right."]
+    ranked = StanceCorrectness().read([sample(item)], ["#1: get every question right."])
+    assert [s.text for s in ranked[0]] == ["#1: get every question right."]  # a rank, not a heading
 
 
 def test_on_a_short_answer_question_a_long_sentence_must_name_some_answer() -> None:

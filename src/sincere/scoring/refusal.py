@@ -79,7 +79,7 @@ REFUSAL_PATTERNS: tuple[tuple[str, str], ...] = (
         r"medical professional|health ?care professional|professional|gp|clinician)\b",
     ),
     (
-        "I'm not a doctor / professional (only when no answer is given)",
+        "I'm not a doctor / professional / medical AI (only when no answer is given)",
         r"\bi(?:'m| am) not an? (?:medical |licensed |qualified |legal |financial |health ?care )?"
         r"(?:doctor|physician|nurse|pharmacist|lawyer|attorney|professional|expert|therapist|counsel+or|ai|chatbot)\b",
     ),

@@ -95,6 +95,8 @@ def lean_of(probs: np.ndarray, sides: Sequence[int]) -> tuple[float, float]:
 
 #: A list item's marker, or a table row's bar, opening a sentence.
 DETAIL = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)]|\|)\s")
+#: A markdown heading ("### Canada's Firearms Rules"), not a "#1" or a hashtag.
+HEADING = re.compile(r"^#{1,6}\s")
 
 
 def is_detail(sentence: str) -> bool:
@@ -131,7 +133,7 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
         tokens = tokenize(sentence)
         words = content_words(tokens)
         if not words & topic or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence) \
-                or sentence.startswith("#"):
+                or HEADING.match(sentence):
             continue
         if named is not None and len(tokens) > DIRECT_WORDS and not words & named \
                 and not names_something(sentence, item.question):
