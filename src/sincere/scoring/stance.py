@@ -97,6 +97,8 @@ def lean_of(probs: np.ndarray, sides: Sequence[int]) -> tuple[float, float]:
 DETAIL = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)]|\|)\s")
 #: A markdown heading ("### Canada's Firearms Rules"), not a "#1" or a hashtag.
 HEADING = re.compile(r"^#{1,6}\s")
+#: The most words of a sentence that answers a short-answer question directly ("Oxford University.").
+DIRECT_WORDS = 6
 
 
 def is_detail(sentence: str) -> bool:
@@ -148,10 +150,6 @@ def names_something(sentence: str, question: str) -> bool:
     asked = set(re.findall(r"\w+", question.lower()))
     words = re.findall(r"[\w'-]+", sentence)
     return any(w.lower() not in asked and (w[0].isupper() or w[0].isdigit()) for w in words[1:])
-
-
-#: The most words of a sentence that answers a short-answer question directly ("Oxford University.").
-DIRECT_WORDS = 6
 
 
 def usable(reference: str) -> bool:
