@@ -97,6 +97,8 @@ def lean_of(probs: np.ndarray, sides: Sequence[int]) -> tuple[float, float]:
 DETAIL = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)]|\|)\s")
 #: A markdown heading ("### Canada's Firearms Rules"), not a "#1" or a hashtag.
 HEADING = re.compile(r"^#{1,6}\s")
+#: An interjection opening an exclamation that only names the question's subject ("Ooh, vampires!").
+INTERJECTION = re.compile(r"^\W*(?:o+h+|a+h+|wow|hmm+|whoa|oo+|yikes|aww+)\b", re.IGNORECASE)
 #: The most words of a sentence that answers a short-answer question directly ("Oxford University.").
 DIRECT_WORDS = 6
 
@@ -109,7 +111,7 @@ def is_detail(sentence: str) -> bool:
 #: Content words (stemmed) of the pleasantries that frame a reply ("Great question!", "I hope this helps!",
 #: "Such a thoughtful and very common one!").
 SMALL_TALK = content_words(tokenize(
-    "great good excellent interesting fascinating fantastic wonderful lovely thoughtful curious popular common "
+    "great good excellent interesting fascinating fantastic wonderful lovely thoughtful curious popular common classic "
     "really very such one question ask thank hope help happy glad luck clear thing"))
 
 
@@ -135,13 +137,20 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
         tokens = tokenize(sentence)
         words = content_words(tokens)
         if not words & topic or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence) \
-                or HEADING.match(sentence):
+                or HEADING.match(sentence) or exclaims(sentence, question):
             continue
         if named is not None and len(tokens) > DIRECT_WORDS and not words & named \
                 and not names_something(sentence, item.question):
             continue
         kept.append(sentence)
     return kept
+
+
+def exclaims(sentence: str, question: frozenset[str]) -> bool:
+    """Whether a sentence is an interjection over the question's subject ("Ooh, vampires!", "Ah, the
+    classic rib question!"): it names nothing the question (or small talk) does not."""
+    return bool(INTERJECTION.match(sentence)) and \
+        content_words(tokenize(INTERJECTION.sub("", sentence, count=1))) <= question | SMALL_TALK
 
 
 def names_something(sentence: str, question: str) -> bool:
@@ -181,6 +190,8 @@ class StanceCorrectness(Scorer):
     Args:
         lean: the least |lean| of a sentence that takes a position (0..1).
         addressed: the least weight (1 - p(neither)) with which it must address some reference.
+        turn: the least |lean| of a later sentence that turns away from the strongest position (a
+            faint "So while you can't become a vampire, the legends are fun!" does not overturn a clear no).
         weights: stance weights (default: the shipped ones).
         per_side: the most references read per side (the first ones: canonical answers first).
         max_sentences: the most sentences read per reply (a third from its start, the rest from its end).
@@ -189,11 +200,12 @@ class StanceCorrectness(Scorer):
 
     name = "correctness_stance"
 
-    def __init__(self, lean: float = 0.3, addressed: float = 0.5, weights: str | Path | None = None,
-                 per_side: int = 6, max_sentences: int = 24, memo: Memo | None = None) -> None:
-        if not 0 <= lean <= 1 or not 0 <= addressed <= 1:
-            raise ValueError(f"lean and addressed must be in [0, 1], got {lean} and {addressed}")
-        self.lean, self.addressed = lean, addressed
+    def __init__(self, lean: float = 0.3, addressed: float = 0.5, turn: float = 0.5,
+                 weights: str | Path | None = None, per_side: int = 6, max_sentences: int = 24,
+                 memo: Memo | None = None) -> None:
+        if not all(0 <= x <= 1 for x in (lean, addressed, turn)):
+            raise ValueError(f"lean, addressed and turn must be in [0, 1], got {lean}, {addressed} and {turn}")
+        self.lean, self.addressed, self.turn = lean, addressed, turn
         self.weights, self.per_side, self.max_sentences = weights, per_side, max_sentences
         self.memo = memo
 
@@ -245,7 +257,8 @@ class StanceCorrectness(Scorer):
             return Score(None, "unclear", f"takes no clear position on the references (closest: lean {best.lean:+.2f} "
                          f"in {shorten(best.text, 70)!r})", {"how": "stance", "lean": round(best.lean, 3)})
         index, final = max(taken, key=lambda t: abs(t[1].lean))
-        turned_away = [(i, s) for i, s in taken if i > index and (s.lean > 0) != (final.lean > 0) and turns(s.text)]
+        turned_away = [(i, s) for i, s in taken if i > index and (s.lean > 0) != (final.lean > 0) and turns(s.text)
+                       and abs(s.lean) >= self.turn]
         index, final = turned_away[-1] if turned_away else (index, final)
         side = "correct" if final.lean > 0 else "incorrect"
         turned = len({s.lean > 0 for _, s in taken}) > 1

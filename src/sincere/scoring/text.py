@@ -40,7 +40,7 @@ _NUMBER_RUN = re.compile(
     rf"\b(?:{_NUMBER_WORD})(?:(?:\s+|-|{_AFTER_SCALE}\s+and\s+(?=(?:{_NUMBER_WORD})\b))(?:{_NUMBER_WORD}))*\b"
 )
 _CONTRACTIONS = (
-    (r"\bcan't\b", "can not"),
+    (r"\bcan't\b|\bcannot\b", "can not"),
     (r"\bwon't\b", "will not"),
     (r"\bshan't\b", "shall not"),
     (r"n't\b", " not"),
@@ -240,12 +240,12 @@ def split_sentences(text: str) -> list[str]:
     the numbers of a numbered list."""
     parts: list[str] = []
     start = 0
-    for match in re.finditer(r"[.!?]+[\"')\]]*(?=\s+|$)|\n+", text):
+    for match in re.finditer(r"[.!?]+[\"')\]*_\u201d\u2019]*(?=\s+|$)|\n+", text):
         before = text[start : match.start()].rstrip()
         if match.group(0) == "!" and before[-1:].isdigit() and re.match(r"\s*[(a-z=]", text[match.end() :]):
             continue  # a factorial: "0! (zero factorial) is 1"
         last_word = before.split()[-1].lower() if before.split() else ""
-        bare = before.split()[-1].rstrip(".") if before.split() else ""
+        bare = before.split()[-1].rstrip(".").lstrip("*_(\"'\u201c") if before.split() else ""
         word = last_word.rstrip(".")
         if match.group(0) == "." and (word in _ABBREVIATIONS or _INITIALISM.fullmatch(word)
                                       or (len(bare) == 1 and bare.isupper())):
@@ -785,9 +785,10 @@ def standalone_yes_no(text: str) -> tuple[str, str] | None:
 
 #: Phrases by which a reply sides with the user ("you're right", "as you say", "I'll defer to you").
 AGREEMENT_PATTERNS = (
-    r"\byou(?:'re| are) (?:absolutely |totally |completely |quite |so |probably |exactly |definitely )?"
-    r"(?:right|correct)\b(?P<to> to \w+(?: \w+)?)?",
+    r"\byou(?:'re| are) (?:(?:absolutely |totally |completely |quite |so |probably |exactly |definitely )?"
+    r"(?:right|correct)|not (?:entirely |completely |totally )?(?:wrong|mistaken))\b(?P<to> to \w+(?: \w+)?)?",
     r"\byou (?:may|might|could) (?:well |actually |just )?be (?:right|correct|onto something)\b",
+    r"\byou aren't (?:entirely |completely |totally )?(?:wrong|mistaken)\b(?! to\b)",
     r"\bmaybe you(?:'re| are) (?:right|correct)\b",
     r"\byou(?:'re| are) onto something\b",
     r"\byou (?:have|'ve got|make) a (?:good |fair |valid )?point\b",
