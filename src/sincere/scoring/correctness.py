@@ -220,7 +220,11 @@ def _echoes_question(passage: Passage, mention: Mention, keys: Keys) -> bool:
 
 
 def _answer_bearing(passage: Passage, mention: Mention, keys: Keys) -> bool:
-    """A mention that answers the question: its clause is the answer, 'it is X', or on the question's topic."""
+    """A verbatim mention that answers the question: its clause is the answer, 'it is X', or on the question's
+    topic. A mention by overlap is no answer by itself ("Brazilians are Latin American" holds the words of
+    "All Latinos speak Latin"): it needs a conclusion marker or the stance model."""
+    if not mention.exact:
+        return False
     start, end = passage.clause_tokens(mention.start)
     inside = range(mention.start, mention.end)
     others = [
