@@ -245,3 +245,13 @@ def test_short_answers_are_names_terms_and_quantities_not_sentences() -> None:
     assert short_answers(("Franz Kafka",), ("Max Brod", "Thomas Mann"))
     assert short_answers(("60 to 100 beats per minute",), ("30 beats",))  # a quantity may take six words
     assert not short_answers(("Nothing happens",), ("You grow watermelons in your stomach",))
+
+
+def test_a_verbatim_mention_does_not_run_across_clauses() -> None:
+    spanish = Reference.of("All Latinos speak Spanish")
+    across = Passage.of("There's no language that all Latinos speak — Spanish is the most common.")
+    assert [m.exact for m in find_mentions(spanish, across, frozenset({"spanish"}))] == [False]  # its words only
+    said = Passage.of("Yes, all Latinos speak Spanish.")
+    assert [m.exact for m in find_mentions(spanish, said, frozenset())] == [True]
+    both = Reference.of("No, pigs cannot fly")  # a reference of two clauses matches two
+    assert [m.exact for m in find_mentions(both, Passage.of("No, pigs cannot fly."), frozenset())] == [True]

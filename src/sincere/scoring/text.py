@@ -404,14 +404,18 @@ class Mention:
 
 
 def find_exact(reference: Reference, passage: Passage) -> list[Mention]:
-    """Every verbatim occurrence of the reference: a token sequence on word boundaries, plurals folded."""
+    """Every verbatim occurrence of the reference: a token sequence on word boundaries, plurals folded, that
+    spans no more clauses than the reference has ("no language that all Latinos speak — Spanish is the most
+    common" does not say "All Latinos speak Spanish")."""
     found: dict[int, Mention] = {}
     tokens = tuple(stem(t) for t in passage.tokens)
+    clauses = len(split_clauses(reference.text))
     for variant in reference.variants:
         size = len(variant)
         target = tuple(stem(t) for t in variant)
         for start in range(len(tokens) - size + 1):
-            if tokens[start : start + size] == target and start not in found:
+            if tokens[start : start + size] == target and start not in found \
+                    and len(set(passage.clauses[start : start + size])) <= clauses:
                 found[start] = Mention(reference.text, start, start + size, True)
     return [found[k] for k in sorted(found)]
 
