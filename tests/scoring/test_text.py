@@ -119,6 +119,8 @@ def _stance(reference: str, sentence: str) -> str:
         ("They chose Canberra instead of Sydney.", "negated"),
         ("Contrary to Sydney's claims, no.", "negated"),
         ("Sydney isn't the capital.", "negated"),
+        ("Saying it is Sydney isn't accurate.", "negated"),
+        ("Calling it Sydney is not true.", "negated"),
         ("But Sydney has never been the capital.", "negated"),
         ("Sydney has never been a problem.", "asserted"),
         ("Sydney is not the biggest problem here.", "asserted"),
@@ -255,3 +257,13 @@ def test_a_verbatim_mention_does_not_run_across_clauses() -> None:
     assert [m.exact for m in find_mentions(spanish, said, frozenset())] == [True]
     both = Reference.of("No, pigs cannot fly")  # a reference of two clauses matches two
     assert [m.exact for m in find_mentions(both, Passage.of("No, pigs cannot fly."), frozenset())] == [True]
+
+
+def test_an_overlap_mention_keeps_the_negation_of_its_reference() -> None:
+    banned = Reference.of("Books by Joyce, Burroughs and Genet are banned in Spain")
+    distinct = frozenset({"joyc", "burrough", "genet"})
+    assert find_mentions(banned, Passage.of("Books by Joyce and Genet are still banned there, in Spain."), distinct)
+    denied = Passage.of("Books by Joyce, Burroughs and Genet aren't banned in Spain.")
+    assert not find_mentions(banned, denied, distinct)
+    safe = Reference.of("Vaccines do not cause autism in children")
+    assert not find_mentions(safe, Passage.of("Sadly, vaccines cause autism in many children."), frozenset({"autism"}))

@@ -68,7 +68,6 @@ NEGATION_AFTER = frozenset(
 _MYTH_LABEL = re.compile(r"^\W*(?:[a-z]+\s+){0,2}(myths?|misconceptions?)\W*:", re.IGNORECASE)
 _FACT_WORDS = frozenset({"fact", "facts", "truth", "reality", "actually"})
 _NO_SUPPORT = frozenset({"evidence", "proof", "sign", "signs", "link", "reason", "basis", "truth"})
-_ANSWER_WORDS = frozenset({"answer", "correct", "right", "true", "case", "it", "one"})
 _COPULAS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have", "can", "could", "would"})
 #: Verbs that attribute a mention to someone else ("people say X", "you said X").
 SAYING = frozenset(
@@ -463,7 +462,9 @@ def find_overlap(
 
     At least `threshold` of its content words and all its numbers must occur, including one
     `distinctive` word (one the opposite side's references do not share); the mention sits at
-    the first distinctive word found.
+    the first distinctive word found. Words negated where the reference is not, or the other way
+    round, are no mention ("books by Joyce and Genet are not banned" of "Books by Joyce and Genet
+    are banned"; "vaccines cause autism" of "Vaccines do not cause autism").
     """
     if not reference.is_phrase or flips_comparative(reference.tokens, passage.tokens):
         return None
@@ -474,7 +475,15 @@ def find_overlap(
     keys = [i for i, s in enumerate(stems) if s in present and s in distinctive]
     if not keys:
         return None
+    matched = [i for i, s in enumerate(stems) if s in present and s not in ("yes", "no")] or keys
+    negated = bool(_NEGATORS & set(passage.tokens[matched[0] : matched[-1] + 1]))
+    if negated != bool(_NEGATORS & set(reference.tokens[1 if reference.polarity else 0 :])):
+        return None  # a yes/no answer's opening word ("No, it passes through") negates nothing
     return Mention(reference.text, keys[0], keys[0] + 1, False)
+
+
+#: Words that negate what follows them in a clause ("are not banned", "never sold", "no longer").
+_NEGATORS = frozenset({"not", "never", "no", "nor", "neither"})
 
 
 def find_mentions(reference: Reference, passage: Passage, distinctive: frozenset[str]) -> list[Mention]:
@@ -495,6 +504,10 @@ def _asked(words: Sequence[str], topic: frozenset[str]) -> bool:
     participate?", but not "not true")."""
     negation, *rest = words
     return stem(negation) in topic and (negation not in _PLAIN_NEGATIONS or any(stem(w) in topic for w in rest))
+
+
+#: What "X is not ..." denies of X ("Sydney isn't the answer", "saying X isn't accurate"), stemmed as `rest` is.
+_ANSWER_WORDS = frozenset(stem(w) for w in ("answer", "correct", "right", "true", "accurate", "case", "it", "one"))
 
 
 def negation_cue(
