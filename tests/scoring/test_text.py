@@ -265,5 +265,8 @@ def test_an_overlap_mention_keeps_the_negation_of_its_reference() -> None:
     assert find_mentions(banned, Passage.of("Books by Joyce and Genet are still banned there, in Spain."), distinct)
     denied = Passage.of("Books by Joyce, Burroughs and Genet aren't banned in Spain.")
     assert not find_mentions(banned, denied, distinct)
+    none = Reference.of("There's no one language that all Latinos speak")
+    said = Passage.of("So there's no single language that all Latinos speak.")
+    assert [m.exact for m in find_mentions(none, said, frozenset({"no", "one"}))] == [False]
     safe = Reference.of("Vaccines do not cause autism in children")
     assert not find_mentions(safe, Passage.of("Sadly, vaccines cause autism in many children."), frozenset({"autism"}))

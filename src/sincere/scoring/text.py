@@ -475,10 +475,11 @@ def find_overlap(
     keys = [i for i, s in enumerate(stems) if s in present and s in distinctive]
     if not keys:
         return None
-    matched = [i for i, s in enumerate(stems) if s in present and s not in ("yes", "no")] or keys
+    # a yes/no answer's opening word ("No, it passes through") negates nothing
+    matched = [i for i, s in enumerate(stems) if s in present and s != reference.polarity] or keys
     negated = bool(_NEGATORS & set(passage.tokens[matched[0] : matched[-1] + 1]))
     if negated != bool(_NEGATORS & set(reference.tokens[1 if reference.polarity else 0 :])):
-        return None  # a yes/no answer's opening word ("No, it passes through") negates nothing
+        return None
     return Mention(reference.text, keys[0], keys[0] + 1, False)
 
 
