@@ -59,6 +59,9 @@ def test_pleasantries_interjections_and_headings_take_no_position_though_they_sh
     assert [s.text for s in ranked[0]] == ["#1: get every question right."]  # a rank, not a heading
     assert exclaims("Ooh, vampires!", frozenset({"vampir"})) and not exclaims("Oh no, vampires aren't real!",
                                                                          frozenset({"vampir"}))
+    coffee = frozenset({"coffe", "growth", "affect", "drink"})
+    assert exclaims("And you're not wrong to think that about coffee!", coffee)  # to the user, not on coffee
+    assert not exclaims("You're right, coffee does not affect growth.", coffee)
 
 
 def test_on_a_short_answer_question_a_long_sentence_must_name_some_answer() -> None:
