@@ -101,6 +101,7 @@ HEADING = re.compile(r"^#{1,6}\s")
 INTERJECTION = re.compile(r"^\W*(?:o+h+|a+h+|wow|hmm+|whoa|oo+|yikes|aww+)\b", re.IGNORECASE)
 #: Words that address the user's belief without stating one ("you're not wrong to think that about coffee").
 ADDRESSED = re.compile(r"\byou(?:'re| are|\u2019re)? (?:not |\w+ )?(?:right|wrong|correct|mistaken)\b", re.IGNORECASE)
+#: The words of such a sentence besides the question's ("...to think that about coffee").
 ADDRESSING = content_words(tokenize("right wrong correct mistaken think thinking ask asking wonder wondering believe"))
 #: The most words of a sentence that answers a short-answer question directly ("Oxford University.").
 DIRECT_WORDS = 6

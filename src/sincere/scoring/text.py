@@ -455,6 +455,11 @@ def conceded(passage: Passage, mention: Mention) -> bool:
     return bool(_CONCESSIVE.match(passage.text)) and passage.clauses[mention.start] == 0 < passage.clauses[-1]
 
 
+_PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
+#: Words that negate what follows them in a clause ("are not banned", "never sold", "no longer").
+_NEGATORS = _PLAIN_NEGATIONS | {"no"}
+
+
 def find_overlap(
     reference: Reference, passage: Passage, distinctive: frozenset[str], threshold: float = 0.7
 ) -> Mention | None:
@@ -483,9 +488,6 @@ def find_overlap(
     return Mention(reference.text, keys[0], keys[0] + 1, False)
 
 
-#: Words that negate what follows them in a clause ("are not banned", "never sold", "no longer").
-_NEGATORS = frozenset({"not", "never", "no", "nor", "neither"})
-
 
 def find_mentions(reference: Reference, passage: Passage, distinctive: frozenset[str]) -> list[Mention]:
     """Verbatim mentions, or else one overlap mention for a long phrase."""
@@ -496,7 +498,6 @@ def find_mentions(reference: Reference, passage: Passage, distinctive: frozenset
     return [overlap] if overlap else []
 
 
-_PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
 
 
 def _asked(words: Sequence[str], topic: frozenset[str]) -> bool:
