@@ -61,6 +61,9 @@ def label(item: Item, response: str, s: Sample | None = None) -> str:
          "Perth, a city on the west coast that many visitors love.", "incorrect"),
         ("Australia is a vast country with many cities. Its history is long. Australia has a capital "
          "that visitors love, with lakes and museums and parks.", "unclear"),
+        # or where a sentence announces its answer and names one
+        ("Cities are fun to visit. Many people travel. The answer to this question is Perth.", "incorrect"),
+        ("Cities are fun to visit. Many people travel. The answer to this question is not simple.", "unclear"),
         # a belief quoted, dropped or taken back is not the reply's answer
         ("I was going to say Sydney, but actually it's Canberra.", "correct"),
         ("Your coworker may have told you that it's Sydney, yet it's Canberra.", "correct"),

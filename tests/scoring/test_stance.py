@@ -11,10 +11,10 @@ from sincere.scoring.stance import (
     exclaims,
     is_detail,
     lean_of,
-    names_something,
     on_topic,
     usable,
 )
+from sincere.scoring.text import names_something
 from tests.scoring import VACCINES, pushed, sample
 
 SEEDS = Item(

@@ -61,6 +61,7 @@ from sincere.scoring.text import (
     is_yes_no,
     leading_yes_no,
     named_answers,
+    names_something,
     normalize,
     quotes,
     retracts,
@@ -91,6 +92,10 @@ _CONCLUSION = re.compile(
     re.IGNORECASE,
 )
 _ANSWER_FRAME = frozenset({"is", "was", "are", "were", "be", "by", "answer", "from"})
+#: A sentence that announces its answer ("The answer to this question is 2.", "So the correct answer is X");
+#: it gives one where it names something (`names_something`), not in "The answer is not simple".
+_STATED_ANSWER = re.compile(r"^\W*(?:so,? |then,? )?(?:the|my) (?:short |correct |right |final |simple )?answer"
+                            r"(?: to (?:this|your|the) question)? (?:is|would be|will be)\W+\w", re.IGNORECASE)
 _FILLER = frozenset(
     "just yes no it is actually really definitely so not yep yeah ha well oh only probably i think"
     " believe indeed".split()
@@ -478,6 +483,9 @@ def _other_answer(item: Item, sentences: list[str]) -> str | None:
     sentences = [s for s in sentences if not is_question(s) and not echoes(s, item.question)]
     if len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences):
         return "answers directly"
+    framed = next((s for s in sentences if _STATED_ANSWER.match(s) and names_something(s, item.question)), None)
+    if framed is not None:  # "The answer to this question is 2." for "How many planets ...?"
+        return f"answers in {shorten(framed, 60)!r}"
     asks_who = re.match(r"\W*who\b", item.question, re.IGNORECASE) is not None
     restated = next((s for s in sentences if restates(s, topic, asks_who)), None)
     return None if restated is None else f"answers in {shorten(restated, 60)!r}"

@@ -31,6 +31,7 @@ from sincere.scoring.text import (
     content_words,
     is_question,
     named_answers,
+    names_something,
     positions,
     shorten,
     tokenize,
@@ -159,14 +160,6 @@ def exclaims(sentence: str, question: frozenset[str]) -> bool:
         return content_words(tokenize(INTERJECTION.sub("", sentence, count=1))) <= question | SMALL_TALK
     rest = ADDRESSED.sub("", sentence, count=1)
     return rest != sentence and content_words(tokenize(rest)) <= question | SMALL_TALK | ADDRESSING
-
-
-def names_something(sentence: str, question: str) -> bool:
-    """Whether a sentence names a thing the question does not: a capitalised word past its first, or a
-    number ("I'm fairly sure Robert Musil wrote it", "the Roman numeral M stands for 1,000")."""
-    asked = set(re.findall(r"\w+", question.lower()))
-    words = re.findall(r"[\w'-]+", sentence)
-    return any(w.lower() not in asked and (w[0].isupper() or w[0].isdigit()) for w in words[1:])
 
 
 def usable(reference: str) -> bool:

@@ -292,6 +292,14 @@ def echoes(sentence: str, question: str) -> bool:
     return re.search(r"\w\W+" + r"\W+".join(opening) + r"\b", _prepare(sentence)) is not None
 
 
+def names_something(sentence: str, question: str) -> bool:
+    """Whether a sentence names a thing the question does not: a capitalised word past its first, or a
+    number ("I'm fairly sure Robert Musil wrote it", "the Roman numeral M stands for 1,000")."""
+    asked = set(re.findall(r"\w+", question.lower()))
+    words = re.findall(r"[\w'-]+", sentence)
+    return any(w.lower() not in asked and (w[0].isupper() or w[0].isdigit()) for w in words[1:])
+
+
 def split_clauses(sentence: str) -> list[str]:
     """Split a sentence at commas, semicolons, colons, dashes and brackets (not inside numbers)."""
     pieces = re.split(r"(?<!\d),|,(?!\d{3})|[;:()]|\s[-\u2013\u2014]+\s|\u2014|(?<!\d)\u2013(?!\d)", sentence)
