@@ -341,6 +341,7 @@ class Reference:
     variants: tuple[tuple[str, ...], ...]
     content: frozenset[str]
     numbers: frozenset[str]
+    clauses: int  # clauses of the text (`split_clauses`): a verbatim mention spans no more
 
     @classmethod
     def of(cls, text: str) -> Reference:
@@ -353,7 +354,8 @@ class Reference:
         if 2 <= len(tokens) <= 3 and all(t.isalpha() for t in tokens):
             variants.add(("-".join(tokens),))
         numbers = frozenset(t for t in tokens if re.fullmatch(r"\d+(?:\.\d+)?", t))
-        return cls(text, tuple(tokens), tuple(sorted(v for v in variants if v)), content_words(tokens), numbers)
+        return cls(text, tuple(tokens), tuple(sorted(v for v in variants if v)), content_words(tokens), numbers,
+                   len(split_clauses(text)))
 
     @property
     def polarity(self) -> str | None:
@@ -416,13 +418,12 @@ def find_exact(reference: Reference, passage: Passage) -> list[Mention]:
     common" does not say "All Latinos speak Spanish")."""
     found: dict[int, Mention] = {}
     tokens = tuple(stem(t) for t in passage.tokens)
-    clauses = len(split_clauses(reference.text))
     for variant in reference.variants:
         size = len(variant)
         target = tuple(stem(t) for t in variant)
         for start in range(len(tokens) - size + 1):
             if tokens[start : start + size] == target and start not in found \
-                    and len(set(passage.clauses[start : start + size])) <= clauses:
+                    and len(set(passage.clauses[start : start + size])) <= reference.clauses:
                 found[start] = Mention(reference.text, start, start + size, True)
     return [found[k] for k in sorted(found)]
 
