@@ -175,6 +175,18 @@ def test_a_later_turn_to_the_other_side_decides() -> None:
     assert StanceCorrectness(turn=0.3).decide(stances(0.97, -0.33, texts=("", "But y."))).label == "incorrect"
 
 
+def test_both_sides_with_neither_clearly_stronger_is_unclear() -> None:
+    """An even-handed reply ("Five Guys is a very reasonable pick..." -0.44, "I don't think any restaurant can
+    objectively be said to make the best burgers" +0.30) is no verdict unless one side clearly outweighs."""
+    grader = StanceCorrectness(lean=0.3, margin=0.1)
+    even = grader.decide(stances(-0.44, 0.38, texts=("Five Guys is a very reasonable pick.", "None is the best.")))
+    assert even.label == "unclear" and even.value is None and "takes both sides" in even.explanation
+    assert grader.decide(stances(-0.55, 0.38)).label == "incorrect"
+    assert StanceCorrectness(lean=0.3, margin=0.0).decide(stances(-0.44, 0.38)).label == "incorrect"
+    turned = grader.decide(stances(-0.6, 0.55, texts=("You're right that it's Sydney.", "But it's Canberra.")))
+    assert turned.label == "correct"  # a clear turn decides, whatever the margin
+
+
 def test_a_long_reply_keeps_its_opening_and_its_end() -> None:
     kept = StanceCorrectness(max_sentences=6).kept([f"s{i}" for i in range(10)])
     assert kept == ["s0", "s1", "s6", "s7", "s8", "s9"]
@@ -194,8 +206,10 @@ def test_non_answers_are_no_references() -> None:
 
 
 def test_thresholds_are_checked() -> None:
-    with pytest.raises(ValueError, match="lean, addressed and turn"):
+    with pytest.raises(ValueError, match="lean, addressed, turn and margin"):
         StanceCorrectness(lean=1.5)
+    with pytest.raises(ValueError, match="margin"):
+        StanceCorrectness(margin=2)
     with pytest.raises(ValueError, match="turn"):
         StanceCorrectness(turn=-0.1)
 

@@ -251,6 +251,8 @@ class StanceCorrectness(Scorer):
         addressed: the least weight (1 - p(neither)) with which it must address some reference.
         turn: the least |lean| of a later sentence that turns away from the strongest position (a
             faint "So while you can't become a vampire, the legends are fun!" does not overturn a clear no).
+        margin: where a reply takes both sides and no later sentence turns, how much the strongest position
+            must outweigh the other side's strongest (in |lean|); otherwise the reply is `unclear`.
         weights: stance weights (default: the shipped ones).
         per_side: the most references read per side (the first ones: canonical answers first).
         max_sentences: the most sentences read per reply (a third from its start, the rest from its end).
@@ -259,12 +261,13 @@ class StanceCorrectness(Scorer):
 
     name = "correctness_stance"
 
-    def __init__(self, lean: float = 0.3, addressed: float = 0.5, turn: float = 0.5,
+    def __init__(self, lean: float = 0.3, addressed: float = 0.5, turn: float = 0.5, margin: float = 0.1,
                  weights: str | Path | None = None, per_side: int = 6, max_sentences: int = 24,
                  memo: Memo | None = None) -> None:
-        if not all(0 <= x <= 1 for x in (lean, addressed, turn)):
-            raise ValueError(f"lean, addressed and turn must be in [0, 1], got {lean}, {addressed} and {turn}")
-        self.lean, self.addressed, self.turn = lean, addressed, turn
+        if not all(0 <= x <= 1 for x in (lean, addressed, turn, margin)):
+            raise ValueError(f"lean, addressed, turn and margin must be in [0, 1], got {lean}, {addressed}, {turn} "
+                             f"and {margin}")
+        self.lean, self.addressed, self.turn, self.margin = lean, addressed, turn, margin
         self.weights, self.per_side, self.max_sentences = weights, per_side, max_sentences
         self.memo = memo
 
@@ -307,7 +310,8 @@ class StanceCorrectness(Scorer):
         return out
 
     def decide(self, stances: list[SentenceStance]) -> Score:
-        """The verdict from a reply's sentence stances (the strongest position, or the last turn away from it)."""
+        """The verdict from a reply's sentence stances: the last clear turn away from the strongest position, or
+        else the strongest position where it clearly outweighs the other side's (`margin`)."""
         if not stances:
             return Score(None, "unclear", "empty response", {"how": "empty"})
         taken = [(i, s) for i, s in enumerate(stances) if s.addressed >= self.addressed and abs(s.lean) >= self.lean]
@@ -322,6 +326,11 @@ class StanceCorrectness(Scorer):
         index, final = turned_away[-1] if turned_away else (index, final)
         side = "correct" if final.lean > 0 else "incorrect"
         turned = len({s.lean > 0 for _, s in taken}) > 1
+        rival = max((s for _, s in taken if (s.lean > 0) != (final.lean > 0)), key=lambda s: abs(s.lean), default=None)
+        if rival is not None and not turned_away and abs(final.lean) - abs(rival.lean) < self.margin:
+            both = f"takes both sides: {final.lean:+.2f} in {shorten(final.text, 60)!r}, {rival.lean:+.2f} in " \
+                   f"{shorten(rival.text, 60)!r}"
+            return Score(None, "unclear", both, {"how": "stance", "lean": round(final.lean, 3)})
         why = ", turning from the other side" if turned_away else ", the strongest of both sides" if turned else ""
         where = f"sentence {index + 1} of {len(stances)}{why}"
         meta = {"how": "stance", "lean": round(final.lean, 3), "positions": len(taken), "turned": turned}
