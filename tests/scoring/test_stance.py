@@ -69,6 +69,7 @@ def test_a_sentence_naming_one_sides_words_neither_restates_the_other_side_nor_d
     assert contrasted(CONFUSED, signs, contrast, swan)[0, 0] == 0  # the other way round: no duck is named
     for unchanged in ("It is a myth that an ugly duckling becomes a swan; it grows up to be a duck.",  # denies
                       "It doesn't become a duck.",  # denies
+                      "Nothing supports the claim that it becomes a swan.",  # denies
                       "It becomes a duck, or in the story a swan.",  # both sides' words
                       "It grows up."):  # neither side's
         assert contrasted(CONFUSED, signs, contrast, unchanged) is CONFUSED

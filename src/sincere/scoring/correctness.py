@@ -46,6 +46,7 @@ from sincere.items import Item
 from sincere.scoring.base import UNDECIDED, ResultField, Score, Scorer
 from sincere.scoring.refusal import refusal_cue
 from sincere.scoring.text import (
+    DENIAL_WORDS,
     STOPWORDS,
     Mention,
     Passage,
@@ -99,11 +100,6 @@ _STATED_ANSWER = re.compile(r"^\W*(?:so,? |then,? )?(?:the|my) (?:short |correct
 _FILLER = frozenset(
     "just yes no it is actually really definitely so not yep yeah ha well oh only probably i think"
     " believe indeed".split()
-)
-#: Words that deny a yes/no question's proposition in a sentence on its topic.
-DENIAL_WORDS = frozenset(
-    "not never no nothing none nor neither myth hoax staged faked fake debunked misconception false"
-    " untrue baseless unfounded nonsense disproven".split()
 )
 #: Words after "not" that make it a hedge on degree or scope, not a denial: "not fully understood",
 #: "not just about the volcanoes", "not always", "not sure".

@@ -28,6 +28,7 @@ from sincere.scoring import tuned
 from sincere.scoring.base import Score, Scorer
 from sincere.scoring.memo import Memo
 from sincere.scoring.text import (
+    DENIAL_WORDS,
     NEGATION_AFTER,
     NEGATION_BEFORE,
     content_words,
@@ -97,9 +98,10 @@ def lean_of(probs: np.ndarray, sides: Sequence[int]) -> tuple[float, float]:
 
 
 #: Words that negate whatever they stand beside.
-NEGATING = frozenset({"not", "never", "no", "nor", "neither"})
-#: Words with which a sentence may name one side's answer to deny it ("not a swan", "the myth that X").
-DENYING = NEGATION_BEFORE | NEGATION_AFTER | NEGATING
+NEGATING = frozenset({"not", "never", "no", "nor", "neither", "nothing", "none"})
+#: Words with which a sentence may name one side's answer to deny it ("not a swan", "the myth that X",
+#: "nothing supports the claim that X").
+DENYING = NEGATION_BEFORE | NEGATION_AFTER | DENIAL_WORDS
 
 
 @dataclass(frozen=True)
