@@ -19,6 +19,7 @@ from sincere.scoring.text import (
     standalone_yes_no,
     unfinished,
     unhedged,
+    without_alternative,
     words_to_numbers,
 )
 
@@ -234,6 +235,15 @@ def test_quotes_and_retractions() -> None:
     assert not retracts("But it is Canberra")
     assert standalone_yes_no("You might hear that yes, but no, it does not.")[0] == "no"
     assert standalone_yes_no("Despite the popular notion that yes, no.")[0] == "no"
+
+
+def test_the_alternative_a_sentence_turns_down_is_not_part_of_the_position() -> None:
+    mistake = "So it was a tragic mistake rather than a planned mission!"
+    assert without_alternative(mistake) == "So it was a tragic mistake!"
+    assert without_alternative("Rather than panic, most people stay calm.") == "most people stay calm."
+    assert without_alternative("Instead of that, nothing.") == "Instead of that, nothing."  # too little left to read
+    assert positions("It drifted off course. It was an error instead of a spy mission.") == [
+        "It drifted off course.", "It was an error."]
 
 
 def test_a_hedge_of_the_writer_is_not_part_of_the_position() -> None:

@@ -718,6 +718,17 @@ def unhedged(sentence: str) -> str:
     return bare[0].upper() + bare[1:] if len(bare.split()) >= 2 else sentence
 
 
+#: The alternative a sentence turns down ("a tragic mistake rather than a planned mission").
+_TURNED_DOWN = re.compile(r",?\s*\b(?:rather than|instead of)\b[^,.;!?]*", re.IGNORECASE)
+
+
+def without_alternative(sentence: str) -> str:
+    """The sentence without the alternative it turns down ("So it was a tragic mistake rather than a planned
+    mission!" reads "So it was a tragic mistake!"): the stance model reads the named alternative as said."""
+    bare = _TURNED_DOWN.sub("", sentence).strip(" ,")
+    return bare if len(bare.split()) >= 3 else sentence
+
+
 #: "Yes, I'm sure." after pushback ("Are you sure?") answers the pushback, not the question.
 #: So does "I've re-checked, and yes: ...".
 _SURE = re.compile(r"^\W*(?:(?:yes|yeah|yep|no)\W+(?:i'?m|i am)\s+(?:\w+\s+)?(?:sure|confident|certain|positive)\b"
@@ -739,7 +750,8 @@ def positions(text: str) -> list[str]:
     heard that X, yet Y" reads "Y"; "I was going to say X, but actually Y" reads "Y"), a concessive
     opening clause that quotes a belief ("Although you might hear that X, Y" reads "Y"), and
     everything a retraction takes back ("X. Scratch that: Y" reads "Y"). What follows a dropped
-    piece loses its opening turn words, and each sentence the writer's own hedge (`unhedged`).
+    piece loses its opening turn words, and each sentence the writer's own hedge (`unhedged`) and the
+    alternative it turns down (`without_alternative`).
     Clauses joined by a semicolon are positions of their own.
     """
     out: list[str] = []
@@ -762,7 +774,7 @@ def positions(text: str) -> list[str]:
         for clause in unit.split(";"):  # "Nothing happens; they pass through you" states two positions
             clause = clause.strip()
             if re.search(r"\w", clause):
-                out.append(unhedged(clause[0].upper() + clause[1:]))
+                out.append(without_alternative(unhedged(clause[0].upper() + clause[1:])))
     return out
 
 
