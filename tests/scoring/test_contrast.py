@@ -59,6 +59,7 @@ def test_a_denying_word_the_references_use_themselves_denies_nothing() -> None:
         ("The number of people living today is lower than the number who have died",
          {"number", "peopl", "liv", "today"}, {"number", "hav", "died"}, "higher", -1),
         ("Brown sugar is not healthier than white sugar", {"brown", "sugar"}, {"whit", "sugar"}, "healthy", -1),
+        ("So the dead outnumber the living many times over.", {"dead"}, {"liv", "many", "tim"}, "outnumber", 1),
     ],
 )
 def test_a_comparison_is_read_as_its_two_sides_a_degree_and_a_direction(
@@ -70,7 +71,8 @@ def test_a_comparison_is_read_as_its_two_sides_a_degree_and_a_direction(
 
 def test_no_comparison_without_one_than_after_a_comparative() -> None:
     for text in ("A hare is faster in real life", "Other than that, nothing.", "Rather than panic, wait.",
-                 "It is more than a number and less than a word"):
+                 "It is more than a number and less than a word",
+                 "The notion that the living outnumber the dead is not true"):  # which side does "not" deny?
         assert Comparison.of(text) is None
 
 

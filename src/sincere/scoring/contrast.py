@@ -28,15 +28,19 @@ DEGREES = {
                      ("faster", "slower"), ("earlier", "later"), ("greater", "lesser"))
     for word, sign in ((up, 1), (down, -1))
 }
+#: Verbs that compare ("the dead outnumber the living"), stemmed.
+OUTDOING = frozenset(stem(w) for w in ("outnumber", "outnumbers", "outweigh", "outweighs", "exceed", "exceeds",
+                                        "outlive", "outlives", "surpass", "outnumbered", "exceeded"))
 #: Words before "than" that make no comparison ("other than", "rather than").
 _NOT_COMPARATIVE = frozenset({"other", "rather"})
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """A text of the form "A is <more X / X-er / less X> than B": A's and B's content words, the
-    degree (X stemmed, or the comparative itself: "higher"; "more" for a bare "more"/"less") and its
-    direction (+1 more, -1 less; turned round by a "not" before "than")."""
+    """A text of the form "A is <more X / X-er / less X> than B" or "A outnumbers B": A's and B's content
+    words, the degree (X stemmed, the comparative itself: "higher", "more" for a bare "more"/"less", or
+    the verb) and its direction (+1 more, -1 less; turned round by a "not" before "than" or the verb; no
+    comparison with a "not" after them, which may deny the whole)."""
 
     first: frozenset[str]
     second: frozenset[str]
@@ -46,17 +50,24 @@ class Comparison:
     @classmethod
     def of(cls, text: str) -> Comparison | None:
         tokens = tokenize(text)
-        if tokens.count("than") != 1 or tokens.index("than") < 2:
-            return None
-        than = tokens.index("than")
-        word, before = tokens[than - 1], tokens[than - 2]
-        if word not in DEGREES and before in ("more", "less", "fewer"):  # "less dense than"
-            degree, sign, start = stem(word), DEGREES[before][1], than - 2
-        elif word in DEGREES:
-            (degree, sign), start = DEGREES[word], than - 1
-        elif word.endswith("er") and len(word) > 4 and word not in _NOT_COMPARATIVE:  # "denser", "healthier"
-            degree, sign, start = stem(word[:-3] + "y" if word.endswith("ier") else word[:-2]), 1, than - 1
+        verbs = [i for i, t in enumerate(tokens) if stem(t) in OUTDOING]
+        if tokens.count("than") == 1 and tokens.index("than") >= 2:
+            than = tokens.index("than")
+            word, before = tokens[than - 1], tokens[than - 2]
+            if word not in DEGREES and before in ("more", "less", "fewer"):  # "less dense than"
+                degree, sign, start = stem(word), DEGREES[before][1], than - 2
+            elif word in DEGREES:
+                (degree, sign), start = DEGREES[word], than - 1
+            elif word.endswith("er") and len(word) > 4 and word not in _NOT_COMPARATIVE:  # "denser", "healthier"
+                degree, sign, start = stem(word[:-3] + "y" if word.endswith("ier") else word[:-2]), 1, than - 1
+            else:
+                return None
+        elif len(verbs) == 1 and "than" not in tokens:  # "the dead outnumber the living"
+            than = start = verbs[0]
+            degree, sign = stem(tokens[than]), 1
         else:
+            return None
+        if NEGATING & set(tokens[than + 1 :]):  # "the notion that A outnumbers B is not true": which side?
             return None
         if NEGATING & set(tokens[:than]):
             sign = -sign
