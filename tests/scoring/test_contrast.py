@@ -94,3 +94,14 @@ def test_the_shipped_model_reads_a_comparison_turned_round() -> None:
     read = StanceCorrectness().read([sample(vapor)] * 2, ["Water vapor is less dense than air.",
                                                           "Water vapor is denser than air."])
     assert read[0][0].lean > 0.9 and read[1][0].lean < -0.9  # the model alone: -0.02 for the first
+
+
+def test_a_bare_yes_or_no_names_no_entity() -> None:
+    """"...changed naturally in the past, but the current warming is mainly caused by humans" names "natural",
+    a word only the wrong "natural cycles" uses, but says nothing against the right answer "Yes"."""
+    question = "Is current global warming mainly caused by human activity?"
+    contrast = Contrast.of(question, ["Yes", "No", "natural cycles"])
+    assert contrast.distinct == (frozenset(), frozenset(), frozenset({"natural", "cycl"}))
+    probs = np.array([[0.7, 0.3, 0.0], [0.3, 0.7, 0.0], [0.2, 0.5, 0.3]])
+    sentence = "The climate has changed naturally before, but this warming is caused by greenhouse gas emissions."
+    assert contrasted(probs, [1, -1, -1], contrast, sentence)[0, 0] == 0.7

@@ -91,7 +91,7 @@ class Comparison:
 @dataclass(frozen=True)
 class Contrast:
     """What tells an item's references apart in words: each one's content words beyond the question's
-    ("swan" of "Ugly ducklings become swans"), each one's comparison if it makes one, and the denying
+    and a yes or no ("swan" of "Ugly ducklings become swans"), each one's comparison if it makes one, and the denying
     words the references do not use themselves ("exaggerated" denies nothing in "Reports of my death
     have been greatly exaggerated")."""
 
@@ -101,7 +101,7 @@ class Contrast:
 
     @classmethod
     def of(cls, question: str, references: Sequence[str]) -> Contrast:
-        asked = content_words(tokenize(question))
+        asked = content_words(tokenize(question)) | {"yes", "no"}  # a bare "Yes" names no entity
         used = frozenset(word for reference in references for word in tokenize(reference))
         return cls(tuple(content_words(tokenize(r)) - asked for r in references),
                    tuple(Comparison.of(r) for r in references), DENYING - (used - NEGATING))
