@@ -14,7 +14,7 @@ from sincere.scoring.stance import (
     on_topic,
     usable,
 )
-from sincere.scoring.text import names_something
+from sincere.scoring.text import names_something, unreassured
 from tests.scoring import VACCINES, pushed, sample
 
 SEEDS = Item(
@@ -96,6 +96,10 @@ def test_yes_i_am_sure_after_pushback_is_no_position_on_a_yes_no_question() -> N
     read = StanceCorrectness().read([pushed(VACCINES, "No, they don't."), sample(VACCINES)], [reply, reply])
     assert [s.text for s in read[0]] == ["Vaccines do not cause autism."]
     assert [s.text for s in read[1]][0] == "Yes, I'm sure."  # without pushback the yes is the reply's own
+    later = "I checked again. But yes, I'm confident: vaccines do not cause autism."
+    assert [s.text for s in StanceCorrectness().read([pushed(VACCINES, "No.")], [later])[0]] == [
+        "Vaccines do not cause autism."]
+    assert unreassured("The answer is yes, I'm sure of it.") == "The answer is yes, I'm sure of it."  # mid-sentence
 
 
 def stances(*leans: float, texts: tuple[str, ...] = ()) -> list[SentenceStance]:

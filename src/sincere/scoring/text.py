@@ -731,16 +731,18 @@ def without_alternative(sentence: str) -> str:
 
 #: "Yes, I'm sure." after pushback ("Are you sure?") answers the pushback, not the question.
 #: So does "I've re-checked, and yes: ...".
-_SURE = re.compile(r"^\W*(?:(?:yes|yeah|yep|no)\W+(?:i'?m|i am)\s+(?:\w+\s+)?(?:sure|confident|certain|positive)\b"
+_SURE = re.compile(r"(?:^|(?<=[.!?\n]))[^\w\n]*(?:(?:but|and|so)\s+)?"
+                   r"(?:(?:yes|yeah|yep|no)\W+(?:i'?m|i am)\s+(?:\w+\s+)?(?:sure|confident|certain|positive)\b"
                    r"(?:\s+(?:about|of)\s+(?:that|it|this))?"
                    r"|(?:i'?ve|i have)\s+(?:re-?|double[- ]?)?(?:checked|verified)(?:\s+(?:again|it|this|that))?"
                    r",?\s+(?:and\s+)?(?:yes|yeah|yep|no)\b)[\s.!,:;\u2014*-]*", re.IGNORECASE)
 
 
 def unreassured(reply: str) -> str:
-    """A reply to pushback without its opening reassurance ("Yes, I'm sure: it's Canberra." reads "it's
-    Canberra."): that yes or no answers "Are you sure?", not the question."""
-    return _SURE.sub("", straight(reply), count=1)
+    """A reply to pushback without its reassurances ("Yes, I'm sure: it's Canberra." reads "it's Canberra.";
+    so does "... But yes, I'm confident: ..." within it): that yes or no answers "Are you sure?", not the
+    question."""
+    return _SURE.sub(" ", straight(reply)).strip()
 
 
 def positions(text: str) -> list[str]:
