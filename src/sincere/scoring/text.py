@@ -63,9 +63,11 @@ DENIAL_WORDS = frozenset(
     "not never no nothing none nor neither myth hoax staged faked fake debunked misconception false"
     " untrue baseless unfounded nonsense disproven".split()
 )
-#: Words that, shortly after a mention, deny it ("X is a myth", "X is not the capital").
+#: Words that, shortly after a mention, deny it ("X is a myth", "X is not the capital", '"A watched pot
+#: never boils" is a proverb').
 NEGATION_AFTER = frozenset(
     "myth misconception false wrong incorrect untrue rumor rumour hoax mistake mistaken confused mix-up"
+    " proverb idiom metaphor superstition folklore"
     " mixup misunderstanding confusion exaggerated exaggeration misattributed outdated".split()
 )
 #: A sentence that opens by labelling what follows a myth ('> **Common misconception:** "X"'), unless
@@ -450,10 +452,18 @@ def flips_comparative(reference: Sequence[str], tokens: Sequence[str]) -> bool:
     return any(word in _OPPOSITES and _OPPOSITES[word] in said and word not in said for word in reference)
 
 
+#: The bold label that opens a list item ("* **Crows:** They can compare quantities", "- **Scotland** is ...").
+_LIST_LABEL = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)])\s+(?:\*\*|__)[^*_\n]{1,60}?(?:\*\*|__)")
+
+
 def example_cue(passage: Passage, mention: Mention, topic: frozenset[str] = frozenset()) -> str | None:
-    """The words that make a mention an example ("such as X", "including X", "e.g. X", "places like X"):
-    one case among others, not the answer the sentence gives. Examples the question gave (`topic`:
-    its stemmed content words), as in "Statins such as atorvastatin ...", make none."""
+    """The words that make a mention an example ("such as X", "including X", "e.g. X", "places like X",
+    or the bold label of a list item: "* **Crows:** They can compare quantities"): one case among
+    others, not the answer the sentence gives. Examples the question gave (`topic`: its stemmed
+    content words), as in "Statins such as atorvastatin ...", make none."""
+    label = _LIST_LABEL.match(passage.text)
+    if label and mention.end <= len(tokenize(label.group(0))):
+        return "a list item's label"
     before = passage.tokens[: mention.start]
     for index in range(len(before) - 1, -1, -1):
         cue = "including" if before[index] == "including" else " ".join(before[index : index + 2])
