@@ -91,9 +91,9 @@ class Comparison:
 @dataclass(frozen=True)
 class Contrast:
     """What tells an item's references apart in words: each one's content words beyond the question's
-    and a yes or no ("swan" of "Ugly ducklings become swans"), each one's comparison if it makes one, and the denying
-    words the references do not use themselves ("exaggerated" denies nothing in "Reports of my death
-    have been greatly exaggerated")."""
+    and a yes or no ("swan" of "Ugly ducklings become swans"), each one's comparison if it makes one,
+    and the denying words the references do not use themselves ("exaggerated" denies nothing in
+    "Reports of my death have been greatly exaggerated")."""
 
     distinct: tuple[frozenset[str], ...]
     comparisons: tuple[Comparison | None, ...]

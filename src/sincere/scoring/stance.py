@@ -176,8 +176,8 @@ class StanceCorrectness(Scorer):
 
     Every sentence of the reply that shares a content word with the question or a reference
     (small talk such as "What a lovely question!" states no answer) is read against every
-    reference (`probs`), with the entities the model mixes up told apart by their words (`contrasted`).
-    A sentence takes a position when it addresses some reference
+    reference (`probs`), with what the model mixes up (entities, the order of a comparison) told apart
+    by their words (`contrast.contrasted`). A sentence takes a position when it addresses some reference
     (`addressed`) and leans clearly to one side (`lean`). The strongest position decides, unless
     a later sentence turns to the other side ("but", "however", "actually", "in short": `turns`);
     then the last such turn does. So the answer a reply opens with outweighs the list of details
