@@ -13,21 +13,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sincere.scoring.text import DENIAL_WORDS, NEGATION_AFTER, NEGATION_BEFORE, content_words, stem, tokenize
+from sincere.scoring.text import (
+    DENIAL_WORDS,
+    NEGATION_AFTER,
+    NEGATION_BEFORE,
+    OPPOSITE_PAIRS,
+    content_words,
+    stem,
+    tokenize,
+)
 
 #: Words that negate whatever they stand beside.
 NEGATING = frozenset({"not", "never", "no", "nor", "neither", "nothing", "none"})
 #: Words with which a sentence may name one side's answer to deny it ("not a swan", "the myth that X",
 #: "nothing supports the claim that X").
 DENYING = NEGATION_BEFORE | NEGATION_AFTER | DENIAL_WORDS
-#: Comparatives with their degree and direction: "lower" is "higher" turned round.
-DEGREES = {
-    word: (up, sign)
-    for up, down in (("more", "less"), ("more", "fewer"), ("higher", "lower"), ("larger", "smaller"),
-                     ("bigger", "smaller"), ("better", "worse"), ("longer", "shorter"), ("older", "younger"),
-                     ("faster", "slower"), ("earlier", "later"), ("greater", "lesser"))
-    for word, sign in ((up, 1), (down, -1))
-}
+#: Comparatives with their degree and direction: "lower" is "higher" turned round ("smaller" is "larger"'s,
+#: its first pair).
+DEGREES = {word: (up, sign) for up, down in reversed(OPPOSITE_PAIRS) for word, sign in ((up, 1), (down, -1))}
 #: Verbs that compare ("the dead outnumber the living"), stemmed.
 OUTDOING = frozenset(stem(w) for w in ("outnumber", "outnumbers", "outweigh", "outweighs", "exceed", "exceeds",
                                         "outlive", "outlives", "surpass", "outnumbered", "exceeded"))

@@ -435,13 +435,12 @@ def find_exact(reference: Reference, passage: Passage) -> list[Mention]:
     return [found[k] for k in sorted(found)]
 
 
-_OPPOSITES = {
-    a: b
-    for x, y in (("more", "less"), ("more", "fewer"), ("most", "least"), ("higher", "lower"), ("larger", "smaller"),
-                 ("bigger", "smaller"), ("better", "worse"), ("longer", "shorter"), ("older", "younger"),
-                 ("faster", "slower"), ("earlier", "later"), ("increase", "decrease"), ("rise", "fall"))
-    for a, b in ((x, y), (y, x))
-}
+#: Comparatives (and their verbs) with their opposites: a comparison says one or the other.
+OPPOSITE_PAIRS = (("more", "less"), ("more", "fewer"), ("most", "least"), ("higher", "lower"), ("larger", "smaller"),
+                  ("bigger", "smaller"), ("better", "worse"), ("longer", "shorter"), ("older", "younger"),
+                  ("faster", "slower"), ("earlier", "later"), ("greater", "lesser"), ("increase", "decrease"),
+                  ("rise", "fall"))
+_OPPOSITES = {a: b for x, y in OPPOSITE_PAIRS for a, b in ((x, y), (y, x))}
 
 
 def flips_comparative(reference: Sequence[str], tokens: Sequence[str]) -> bool:
