@@ -15,6 +15,7 @@ import numpy as np
 
 from sincere.scoring.text import (
     DENIAL_WORDS,
+    NEGATING,
     NEGATION_AFTER,
     NEGATION_BEFORE,
     OPPOSITE_PAIRS,
@@ -23,8 +24,6 @@ from sincere.scoring.text import (
     tokenize,
 )
 
-#: Words that negate whatever they stand beside.
-NEGATING = frozenset({"not", "never", "no", "nor", "neither", "nothing", "none"})
 #: Words with which a sentence may name one side's answer to deny it ("not a swan", "the myth that X",
 #: "nothing supports the claim that X").
 DENYING = NEGATION_BEFORE | NEGATION_AFTER | DENIAL_WORDS

@@ -58,10 +58,11 @@ NEGATION_BEFORE = frozenset(
     "not never nor neither instead rather contrary myth misconception doubt doubting unlike false"
     " wrong incorrect untrue mistake mistaken hoax debunked disproven baseless unfounded avoid avoiding".split()
 )
+#: Words that negate whatever they stand beside.
+NEGATING = frozenset("not never no nothing none nor neither".split())
 #: Words that deny a yes/no question's proposition in a sentence on its topic.
-DENIAL_WORDS = frozenset(
-    "not never no nothing none nor neither myth hoax staged faked fake debunked misconception false"
-    " untrue baseless unfounded nonsense disproven".split()
+DENIAL_WORDS = NEGATING | frozenset(
+    "myth hoax staged faked fake debunked misconception false untrue baseless unfounded nonsense disproven".split()
 )
 #: Words that, shortly after a mention, deny it ("X is a myth", "X is not the capital", '"A watched pot
 #: never boils" is a proverb').
