@@ -58,8 +58,11 @@ NEGATION_BEFORE = frozenset(
     "not never nor neither instead rather contrary myth misconception doubt doubting unlike false"
     " wrong incorrect untrue mistake mistaken hoax debunked disproven baseless unfounded avoid avoiding".split()
 )
+_PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
+#: Words that negate what follows them in a clause ("are not banned", "never sold", "no longer").
+_NEGATORS = _PLAIN_NEGATIONS | {"no"}
 #: Words that negate whatever they stand beside.
-NEGATING = frozenset("not never no nothing none nor neither".split())
+NEGATING = _NEGATORS | {"nothing", "none"}
 #: Words that deny a yes/no question's proposition in a sentence on its topic.
 DENIAL_WORDS = NEGATING | frozenset(
     "myth hoax staged faked fake debunked misconception false untrue baseless unfounded nonsense disproven".split()
@@ -479,9 +482,6 @@ def conceded(passage: Passage, mention: Mention) -> bool:
     return bool(_CONCESSIVE.match(passage.text)) and passage.clauses[mention.start] == 0 < passage.clauses[-1]
 
 
-_PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
-#: Words that negate what follows them in a clause ("are not banned", "never sold", "no longer").
-_NEGATORS = _PLAIN_NEGATIONS | {"no"}
 
 
 def find_overlap(
@@ -512,7 +512,6 @@ def find_overlap(
     return Mention(reference.text, keys[0], keys[0] + 1, False)
 
 
-
 def find_mentions(reference: Reference, passage: Passage, distinctive: frozenset[str]) -> list[Mention]:
     """Verbatim mentions, or else one overlap mention for a long phrase."""
     exact = find_exact(reference, passage)
@@ -520,8 +519,6 @@ def find_mentions(reference: Reference, passage: Passage, distinctive: frozenset
         return exact
     overlap = find_overlap(reference, passage, distinctive)
     return [overlap] if overlap else []
-
-
 
 
 def _asked(words: Sequence[str], topic: frozenset[str]) -> bool:
