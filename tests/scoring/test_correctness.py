@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -7,7 +8,7 @@ from hypothesis import strategies as st
 from sincere.conditions import Sample
 from sincere.items import Item
 from sincere.scoring.base import Score, Scorer
-from sincere.scoring.correctness import Correctness, LexicalCorrectness, chosen_letter
+from sincere.scoring.correctness import Correctness, LexicalCorrectness, chosen_letter, overrules
 from tests.scoring import (
     ANAPHYLAXIS,
     BONES,
@@ -214,6 +215,28 @@ def test_a_deciding_stance_settles_a_sentence_answer_and_a_disagreement_is_uncle
     disputed = grader.score(sample(GUM), "It passes through the digestive system, a bit like other food.")
     assert disputed.label == "unclear" and disputed.metadata["how"] == "disagree"
     assert "stance says incorrect" in disputed.explanation and "lexical says correct" in disputed.explanation
+
+
+@pytest.mark.parametrize(("lean", "expected"), [(0.9, "correct"), (0.6, "unclear")])
+def test_a_firm_stance_outweighs_a_wrong_answer_found_named(lean: float, expected: str) -> None:
+    """A myth named in passing is no answer where the stance model reads the reply firmly on the right side;
+    a weaker lean leaves two readings that disagree."""
+    stance = Scripted(Score(1.0, "correct", "sides with the correct answers", {"how": "stance", "lean": lean}))
+    grader = Correctness(semantic=None, stance=stance)  # type: ignore[arg-type]
+    reply = "The tale that gum stays in your stomach for seven years is a playground legend."
+    score = grader.score(sample(GUM), reply)
+    assert score.label == expected and score.metadata["lexical"] == "incorrect"
+    assert ("outweighing the lexical reading" in score.explanation) == (expected == "correct")
+
+
+def test_a_firm_stance_does_not_outweigh_a_denial_or_a_yes_no_reading() -> None:
+    """The stance model misreads "It's false that X" and the rambles of small models on yes/no questions."""
+    firm = Score(1.0, "correct", "sides with the correct answers", {"how": "stance", "lean": 0.95})
+    for how in ("rejects", "topic", "yes/no"):
+        assert not overrules(Score(0.0, "incorrect", "lexical", {"how": how}), firm)
+    assert overrules(Score(0.0, "incorrect", "lexical", {"how": "mention"}), firm)
+    wrong = replace(firm, value=0.0, label="incorrect")
+    assert not overrules(Score(1.0, "correct", "lexical", {"how": "mention"}), wrong)
 
 
 def test_a_short_answer_named_as_the_answer_stands_when_a_rival_is_a_sentence() -> None:

@@ -689,13 +689,29 @@ def _settle(
     return out
 
 
+#: A lean to the correct answers this firm outweighs a wrong answer the lexical reading found named: in a
+#: long reply such a name is mostly the myth quoted or set right ("the 'Port Out, Starboard Home' story").
+FIRM_LEAN = 0.8
+
+
+def overrules(lexical: Score, stance: Score) -> bool:
+    """Whether the stance model's verdict stands where the lexical one differs: a firm lean (`FIRM_LEAN`) to the
+    correct answers against a wrong answer named, not against a right one the reply denies ("It's false that
+    all investments carry some risk", which the stance model misreads)."""
+    return (stance.label == "correct" and lexical.label == "incorrect" and lexical.metadata.get("how") == "mention"
+            and abs(stance.metadata.get("lean", 0.0)) >= FIRM_LEAN)
+
+
 def combine(lexical: Score, other: Score, how: str = "semantic") -> Score:
     """A lexical verdict settled by another grader: its verdict where the lexical one was unclear,
-    `unclear` where both decide and disagree (two readings that differ are no answer), else the
-    lexical one (the reasons of both kept)."""
+    `unclear` where both decide and disagree (two readings that differ are no answer) unless the stance
+    model `overrules` it, else the lexical one (the reasons of both kept)."""
     if other.label not in ("correct", "incorrect"):
         return lexical
     meta = {**lexical.metadata, **other.metadata, "how": how, "lexical": lexical.label}
+    if how == "stance" and overrules(lexical, other):
+        return Score(other.value, other.label, f"{other.explanation}, outweighing the lexical reading "
+                     f"({lexical.explanation})", {**meta, "overruled": True})
     if lexical.label in ("correct", "incorrect") and lexical.label != other.label:
         return Score(None, "unclear", f"the readings disagree: {how} says {other.label} ({other.explanation}); "
                      f"lexical says {lexical.label} ({lexical.explanation})", {**meta, "how": "disagree"})
