@@ -93,10 +93,16 @@ _CONCLUSION = re.compile(
     re.IGNORECASE,
 )
 _ANSWER_FRAME = frozenset({"is", "was", "are", "were", "be", "by", "answer", "from"})
-#: A sentence that announces its answer ("The answer to this question is 2.", "So the correct answer is X");
-#: it gives one where it names something (`names_something`), not in "The answer is not simple".
-_STATED_ANSWER = re.compile(r"^\W*(?:so,? |then,? )?(?:the|my) (?:short |correct |right |final |simple )?answer"
-                            r"(?: to (?:this|your|the) question)? (?:is|would be|will be)\W+\w", re.IGNORECASE)
+#: A sentence that announces its answer ("The answer to this question is 2.", "So the correct answer is X", "The
+#: most likely cause of the fit is likely a condition called X"); `rest` is what it names (see `states_answer`).
+_STATED_ANSWER = re.compile(
+    r"^\W*(?:so,? |then,? )?(?:the|my) (?:(?:short|correct|right|final|simple|likely|probable|main|most likely|most "
+    r"common) )?(?:answer|cause|culprit|diagnosis|explanation|condition)\b[^.;:!?]*? (?:is|would be|will be)\W+"
+    r"(?:(?:most |very )?(?:likely|probably|usually|often) )?(?P<rest>\w.*)", re.IGNORECASE)
+#: How the rest of such a sentence opens where it names no answer ("The answer is not simple", "The cause is hard
+#: to pin down", "The main cause is something a doctor should check").
+_NO_STATED_ANSWER = re.compile(r"(?:not|no|un\w+|difficult|hard|impossible|complex|complicated|simple|tricky|"
+                               r"something|anything|that|what|it|this|to|best|worth)\b", re.IGNORECASE)
 _FILLER = frozenset(
     "just yes no it is actually really definitely so not yep yeah ha well oh only probably i think"
     " believe indeed".split()
@@ -479,12 +485,22 @@ def _other_answer(item: Item, sentences: list[str]) -> str | None:
     sentences = [s for s in sentences if not is_question(s) and not echoes(s, item.question)]
     if len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences):
         return "answers directly"
-    framed = next((s for s in sentences if _STATED_ANSWER.match(s) and names_something(s, item.question)), None)
+    framed = next((s for s in sentences if states_answer(s, item.question)), None)
     if framed is not None:  # "The answer to this question is 2." for "How many planets ...?"
         return f"answers in {shorten(framed, 60)!r}"
     asks_who = re.match(r"\W*who\b", item.question, re.IGNORECASE) is not None
     restated = next((s for s in sentences if restates(s, topic, asks_who)), None)
     return None if restated is None else f"answers in {shorten(restated, 60)!r}"
+
+
+def states_answer(sentence: str, question: str) -> bool:
+    """Whether a sentence announces an answer (`_STATED_ANSWER`) and names one: something the question does
+    not (`names_something`, or a word it lacks: "... is likely a combination of dehydration and aging")."""
+    stated = _STATED_ANSWER.match(sentence)
+    if stated is None or _NO_STATED_ANSWER.match(stated["rest"]):
+        return False
+    return names_something(sentence, question) or bool(content_words(tokenize(stated["rest"]))
+                                                       - content_words(tokenize(question)))
 
 
 def restates(sentence: str, topic: frozenset[str], asks_who: bool = False) -> bool:
