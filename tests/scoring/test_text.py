@@ -4,6 +4,7 @@ from sincere.scoring.text import (
     Passage,
     Reference,
     agreement_cue,
+    breaks_off,
     echoes,
     find_mentions,
     is_question,
@@ -224,6 +225,13 @@ def test_positions_leave_out_quoted_dropped_and_retracted_beliefs(text: str, exp
 def test_a_sentence_that_breaks_off_is_unfinished() -> None:
     assert unfinished("Climate change is a") and unfinished("Nothing happens if you eat them and")
     assert not unfinished("The answer is 42") and not unfinished("- **No**") and not unfinished("It is what it is.")
+
+
+def test_a_reply_cut_at_its_token_limit_breaks_off() -> None:
+    assert breaks_off("It was carried out by al-Qaeda. The attack was a coordinated effort")
+    for finished in ("It was al-Qaeda.", "Is that right?", "Take care 💛", 'He said "no"', "Here's why:",
+                     "It's **Canberra**", "Nothing happens (mostly)", "Steps:\n- rest\n- drink water", "| a | b |", ""):
+        assert not breaks_off(finished), finished
 
 
 def test_quotes_and_retractions() -> None:

@@ -29,6 +29,7 @@ from sincere.scoring.base import Score, Scorer
 from sincere.scoring.contrast import Contrast, contrasted
 from sincere.scoring.memo import Memo
 from sincere.scoring.text import (
+    breaks_off,
     content_words,
     is_question,
     named_answers,
@@ -239,7 +240,10 @@ class StanceCorrectness(Scorer):
             refs = self.references(sample.item)
             if sample.claim is not None and sample.claim.kind == "pushback":
                 response = unreassured(response)
-            sentences = self.kept(on_topic(positions(response), sample.item)) if refs else []
+            found = positions(response)
+            if breaks_off(response) and len(found) > 1:  # what the cut sentence would have said is unknown
+                found = found[:-1]
+            sentences = self.kept(on_topic(found, sample.item)) if refs else []
             contrast = Contrast.of(sample.item.question, [ref for ref, _ in refs])
             plans.append((len(firsts), sentences, [sign for _, sign in refs], contrast))
             for sentence in sentences:

@@ -285,6 +285,19 @@ def unfinished(sentence: str) -> bool:
     return bool(words) and words[-1].lower() in _NO_END and not re.search(r"[.!?]\W*$", sentence)
 
 
+#: How a finished reply ends: a full stop, a question or exclamation mark, a colon, a closing bracket, quote or
+#: markdown emphasis, or an emoji.
+_FINISHED = re.compile(r"[.!?:;)\]*_\"'\u201d\u2019]\W*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\W*$")
+
+
+def breaks_off(text: str) -> bool:
+    """Whether a reply breaks off mid-sentence (cut at its token limit: "... The attack was a coordinated
+    effort"): it ends without a finishing mark, and its last line is not a list item or a table row."""
+    stripped = text.rstrip()
+    last = stripped.splitlines()[-1].strip() if stripped else ""
+    return bool(stripped) and not _FINISHED.search(stripped) and not re.match(r"(?:[-*+\u2022]|\d{1,2}[.)]|\|)\s", last)
+
+
 _NO_END = frozenset(
     "a an the of to in on at by for with from and or but as is are was were be been being than that"
     " these those their its your our my his her into onto about because if whether which who whose".split()
