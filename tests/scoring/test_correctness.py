@@ -357,6 +357,7 @@ def test_denying_one_side_of_a_sentence_answer_takes_the_other_but_only_if_the_s
     denial = lexical.score(sample(GUM), "It's a myth that it stays in your stomach for seven years.")
     assert (denial.label, denial.metadata["how"], denial.metadata["strong"]) == ("correct", "rejects", False)
     assert label(GUM, "It is untrue that it passes through the digestive system.") == "incorrect"
+    assert label(GUM, "I'd gently disagree with the idea that it stays in your stomach for seven years.") == "correct"
     assert label(CAPITAL, "It is untrue that Sydney is the capital.") == "unclear"  # a short answer: no answer given
 
 

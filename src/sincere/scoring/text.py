@@ -55,7 +55,7 @@ _CONTRACTIONS = (
 #: Words that, before a mention in the same clause, deny it ("not Sydney", "rather than X", "it is untrue
 #: that X", "a mistake to think X").
 NEGATION_BEFORE = frozenset(
-    "not never nor neither instead rather contrary myth misconception doubt doubting unlike false"
+    "not never nor neither instead rather contrary myth misconception doubt doubting disagree unlike false"
     " wrong incorrect untrue mistake mistaken hoax debunked disproven baseless unfounded avoid avoiding".split()
 )
 _PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
