@@ -178,9 +178,10 @@ def test_a_regrade_reads_remembered_model_outputs_and_no_cache_remembers_nothing
 
 
 def test_the_chat_replies_benchmark_set_reads_as_grade_lines() -> None:
-    """tests/data/chat_replies.jsonl (bench_grading.py --chat): every line a valid grade line; twenty-two
-    writers in the dev split (the fifth to eighth batches' sixteen among them), fourteen in the test split, whose
-    newest twelve wrote after the rules made from the dev split (the ninth batch's four play the study's models)."""
+    """tests/data/chat_replies.jsonl (bench_grading.py --chat): every line a valid grade line; twenty-six
+    writers in the dev split (the fifth to eighth and tenth batches' twenty among them), fourteen in the test split,
+    whose newest twelve wrote after the rules made from the dev split (the ninth batch's four play the study's
+    models)."""
     from pathlib import Path
 
     from sincere.scoring.validate import normalise_labels, sample_of
@@ -188,8 +189,8 @@ def test_the_chat_replies_benchmark_set_reads_as_grade_lines() -> None:
     path = Path(__file__).parent / "data" / "chat_replies.jsonl"
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     samples = [sample_of(normalise_labels(r, r["id"]), r["id"]) for r in records]
-    assert len(records) == len({r["id"] for r in records}) == 940 and sum("label" in r for r in records) == 926
+    assert len(records) == len({r["id"] for r in records}) == 1040 and sum("label" in r for r in records) == 1020
     writers = {split: {r["writer"] for r in records if r["split"] == split} for split in ("dev", "test")}
     assert {"warmth-tuned companion", "warm-SFT Llama-3.1-8B friend", "warm-SFT Qwen-2.5-32B"} < writers["test"]
-    assert len(writers["dev"]) == 22 and len(writers["test"]) == 14 and not writers["test"] & writers["dev"]
-    assert sum(s.claim is not None and s.claim.kind == "pushback" for s in samples) == 188
+    assert len(writers["dev"]) == 26 and len(writers["test"]) == 14 and not writers["test"] & writers["dev"]
+    assert sum(s.claim is not None and s.claim.kind == "pushback" for s in samples) == 208
