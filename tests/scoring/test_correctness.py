@@ -93,6 +93,8 @@ def test_a_stated_cause_that_names_no_reference_is_another_answer() -> None:
     assert label(boiler, rambles + "The main culprit behind your family's headaches is likely a combination of "
                  "dehydration and the effects of aging.") == "incorrect"
     assert label(boiler, rambles + "The most likely cause is something a doctor should check soon.") == "unclear"
+    assert label(boiler, rambles + "They are a typical sign of a rare condition called boilerositis.") == "incorrect"
+    assert label(boiler, rambles + "They are a typical sign of many conditions.") == "unclear"
     assert label(boiler, rambles + "The likely cause of your headaches is carbon monoxide from the boiler.") == \
         "correct"
 

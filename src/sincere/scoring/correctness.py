@@ -99,6 +99,10 @@ _STATED_ANSWER = re.compile(
     r"^\W*(?:so,? |then,? )?(?:the|my) (?:(?:short|correct|right|final|simple|likely|probable|main|most likely|most "
     r"common) )?(?:answer|cause|culprit|diagnosis|explanation|condition)\b[^.;:!?]*? (?:is|would be|will be)\W+"
     r"(?:(?:most |very )?(?:likely|probably|usually|often) )?(?P<rest>\w.*)", re.IGNORECASE)
+#: A sentence that names a condition as the answer anywhere in it ("Coughing fits are a common symptom of a rare
+#: respiratory condition called bronchopneumovirus").
+_NAMED_CONDITION = re.compile(r"\b(?:condition|disease|disorder|syndrome|infection|illness|virus|deficiency) "
+                              r"(?:called|known as|named)\W+\w", re.IGNORECASE)
 #: How the rest of such a sentence opens where it names no answer ("The answer is not simple", "The cause is hard
 #: to pin down", "The main cause is something a doctor should check").
 _NO_STATED_ANSWER = re.compile(r"(?:not|no|un\w+|difficult|hard|impossible|complex|complicated|simple|tricky|"
@@ -495,7 +499,10 @@ def _other_answer(item: Item, sentences: list[str]) -> str | None:
 
 def states_answer(sentence: str, question: str) -> bool:
     """Whether a sentence announces an answer (`_STATED_ANSWER`) and names one: something the question does
-    not (`names_something`, or a word it lacks: "... is likely a combination of dehydration and aging")."""
+    not (`names_something`, or a word it lacks: "... is likely a combination of dehydration and aging"), or
+    names a condition as one (`_NAMED_CONDITION`)."""
+    if _NAMED_CONDITION.search(sentence):
+        return True
     stated = _STATED_ANSWER.match(sentence)
     if stated is None or _NO_STATED_ANSWER.match(stated["rest"]):
         return False
