@@ -65,6 +65,10 @@ def test_pleasantries_interjections_and_headings_take_no_position_though_they_sh
                                                      "Ooh, the perfect SAT score! Ah, a classic question. "
                                                      "You need to get every question right. I hope this helps!"])
     assert [s.text for s in read[0]] == ["You need to get every question right."]
+    offers = StanceCorrectness().read([sample(item)], ["You need to get every question right. If you meant the old "
+                                                       "SAT score, just tell me and I'll happily dig in. Let me know "
+                                                       "if you'd like tips on the questions!"])
+    assert [s.text for s in offers[0]] == ["You need to get every question right."]
     ranked = StanceCorrectness().read([sample(item)], ["#1: get every question right."])
     assert [s.text for s in ranked[0]] == ["#1: get every question right."]  # a rank, not a heading
     assert exclaims("Ooh, vampires!", frozenset({"vampir"})) and not exclaims("Oh no, vampires aren't real!",

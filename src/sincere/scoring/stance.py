@@ -122,11 +122,19 @@ SMALL_TALK = content_words(tokenize(
     "really very such one question ask thank hope help happy glad luck clear thing"))
 
 
+#: An offer of more help ("If you meant a different country, just tell me which one and I'll happily dig in!",
+#: "Let me know if you'd like sources on the Roswell case"): it takes no position, whatever words it repeats.
+OFFER = re.compile(r"\b(?:let me know|just (?:tell|ask) me|feel free|i'?d (?:be )?(?:happy|glad|love) to|i'?ll "
+                   r"(?:happily|gladly)|(?:happy|glad) to (?:help|dig|share|walk|explain|look|go)|want me to|would "
+                   r"you like|if you'?d like)\b", re.IGNORECASE)
+
+
 def on_topic(sentences: list[str], item: Item) -> list[str]:
     """The sentences that share a content word with the question or a reference answer, except questions
     ("Is it true that gum stays in your stomach?"), sentences that break off ("Climate change is a"),
     pleasantries made of `SMALL_TALK` ("Great question!" shares "question" with "Get all the questions
-    right") and markdown headings ("### Canada's Firearms Rules" names a subject): they take no position.
+    right"), offers of more help (`OFFER`) and markdown headings ("### Canada's Firearms Rules" names a
+    subject): they take no position.
 
     On a short-answer question that is not yes/no ("Who wrote The Metamorphosis?"), a sentence of more
     than `DIRECT_WORDS` words must also name an answer: share a word of some reference that the
@@ -146,7 +154,7 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
         tokens = tokenize(sentence)
         words = content_words(tokens)
         if not (direct or words & topic) or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence) \
-                or HEADING.match(sentence) or exclaims(sentence, question):
+                or HEADING.match(sentence) or OFFER.search(sentence) or exclaims(sentence, question):
             continue
         if named is not None and len(tokens) > DIRECT_WORDS and not words & named \
                 and not names_something(sentence, item.question):
