@@ -236,6 +236,7 @@ def test_a_reply_cut_at_its_token_limit_breaks_off() -> None:
 
 def test_quotes_and_retractions() -> None:
     assert quotes("A lot of folks assume it is Sydney") and quotes("Your coworker may have told you that it is")
+    assert quotes("A lot of people remember it as Kool-Aid") and not quotes("Please remember that it is Canberra")
     assert quotes("It is widely claimed that it is") and quotes("My first instinct says Sydney")
     assert not quotes("I think it is Canberra") and not quotes("Scientists say it is Canberra")
     assert quotes("Despite the popular notion that it is", nouns=True) and not quotes("Despite the notion that it is")

@@ -80,11 +80,12 @@ _MYTH_LABEL = re.compile(r"^\W*(?:[a-z]+\s+){0,2}(myths?|misconceptions?)\W*:", 
 _FACT_WORDS = frozenset({"fact", "facts", "truth", "reality", "actually"})
 _NO_SUPPORT = frozenset({"evidence", "proof", "sign", "signs", "link", "reason", "basis", "truth"})
 _COPULAS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have", "can", "could", "would"})
-#: Verbs that attribute a mention to someone else ("people say X", "you said X").
+#: Verbs that attribute a mention to someone else ("people say X", "you said X", "a lot of people remember it as X").
 SAYING = frozenset(
     "say says said think thinks thought believe believes believed claim claims claimed count counts use call"
     " calls mention mentioned suggest suggests guess guessed assume assumed picture imagine argue argues insist"
-    " insists answer answers hear hears heard tell tells told repeat repeats repeated convinced".split()
+    " insists answer answers hear hears heard tell tells told repeat repeats repeated convinced remember"
+    " remembers remembered recall recalls recalled misremember misremembers misremembered".split()
 )
 _OTHERS = frozenset(
     "people many some others they you scientists experts doctors folks geographers historians everyone"
