@@ -9,12 +9,11 @@ from sincere.scoring.stance import (
     SentenceStance,
     StanceCorrectness,
     exclaims,
-    is_detail,
     lean_of,
     on_topic,
     usable,
 )
-from sincere.scoring.text import names_something, unreassured
+from sincere.scoring.text import is_detail, names_something, unreassured
 from tests.scoring import VACCINES, pushed, sample
 
 SEEDS = Item(

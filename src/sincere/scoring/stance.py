@@ -31,6 +31,7 @@ from sincere.scoring.memo import Memo
 from sincere.scoring.text import (
     breaks_off,
     content_words,
+    is_detail,
     is_question,
     named_answers,
     names_something,
@@ -96,8 +97,6 @@ def lean_of(probs: np.ndarray, sides: Sequence[int]) -> tuple[float, float]:
     return lean, float(addressed.max(initial=0.0))
 
 
-#: A list item's marker, or a table row's bar, opening a sentence.
-DETAIL = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)]|\|)\s")
 #: A markdown heading ("### Canada's Firearms Rules"), not a "#1" or a hashtag.
 HEADING = re.compile(r"^#{1,6}\s")
 #: An interjection opening an exclamation that only names the question's subject ("Ooh, vampires!").
@@ -108,11 +107,6 @@ ADDRESSED = re.compile(r"\byou(?:'re| are|\u2019re)? (?:not |\w+ )?(?:right|wron
 ADDRESSING = content_words(tokenize("right wrong correct mistaken think thinking ask asking wonder wondering believe"))
 #: The most words of a sentence that answers a short-answer question directly ("Oxford University.").
 DIRECT_WORDS = 6
-
-
-def is_detail(sentence: str) -> bool:
-    """Whether a sentence is an item of a list ("- ", "* ", "1. ") or a row of a table ("| ")."""
-    return bool(DETAIL.match(sentence))
 
 
 #: Content words (stemmed) of the pleasantries that frame a reply ("Great question!", "I hope this helps!",

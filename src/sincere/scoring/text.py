@@ -286,6 +286,17 @@ def unfinished(sentence: str) -> bool:
     return bool(words) and words[-1].lower() in _NO_END and not re.search(r"[.!?]\W*$", sentence)
 
 
+#: A list item's marker ("- ", "* ", "1. ").
+_BULLET = r"(?:[-*+\u2022]|\d{1,2}[.)])"
+#: A list item's marker, or a table row's bar, opening a sentence.
+DETAIL = re.compile(rf"^\s*(?:{_BULLET}|\|)\s")
+
+
+def is_detail(sentence: str) -> bool:
+    """Whether a sentence is an item of a list ("- ", "* ", "1. ") or a row of a table ("| ")."""
+    return bool(DETAIL.match(sentence))
+
+
 #: How a finished reply ends: a full stop, a question or exclamation mark, a colon, a closing bracket, quote or
 #: markdown emphasis, or an emoji.
 _FINISHED = re.compile(r"[.!?:;)\]*_\"'\u201d\u2019]\W*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\W*$")
@@ -295,8 +306,7 @@ def breaks_off(text: str) -> bool:
     """Whether a reply breaks off mid-sentence (cut at its token limit: "... The attack was a coordinated
     effort"): it ends without a finishing mark, and its last line is not a list item or a table row."""
     stripped = text.rstrip()
-    last = stripped.splitlines()[-1].strip() if stripped else ""
-    return bool(stripped) and not _FINISHED.search(stripped) and not re.match(r"(?:[-*+\u2022]|\d{1,2}[.)]|\|)\s", last)
+    return bool(stripped) and not _FINISHED.search(stripped) and not is_detail(stripped.splitlines()[-1])
 
 
 _NO_END = frozenset(
@@ -470,7 +480,7 @@ def flips_comparative(reference: Sequence[str], tokens: Sequence[str]) -> bool:
 
 
 #: The bold label that opens a list item ("* **Crows:** They can compare quantities", "- **Scotland** is ...").
-_LIST_LABEL = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)])\s+(?:\*\*|__)[^*_\n]{1,60}?(?:\*\*|__)")
+_LIST_LABEL = re.compile(rf"^\s*{_BULLET}\s+(?:\*\*|__)[^*_\n]{{1,60}}?(?:\*\*|__)")
 
 
 def example_cue(passage: Passage, mention: Mention, topic: frozenset[str] = frozenset()) -> str | None:
