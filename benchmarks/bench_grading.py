@@ -18,10 +18,9 @@ Prints, per grader and set: how many were decided (coverage), accuracy and Cohen
 decided ones, and the seconds it took (ratio to the lexical reader, measured in the same run).
 
 Then the same for `tests/data/chat_replies.jsonl` (`--chat test`, the default, or `dev`): replies
-of chat assistants written by helper sessions, each playing one kind of model (six writers in
-`test`: a warmth-tuned companion, a small warm-tuned model, and four more that wrote after the
-rules made from `dev` (GPT-4o-, Llama-3-70B- and Gemini-style assistants, a warm-tuned 8B
-companion); six others in `dev`), to questions of the four
+of chat assistants written by helper sessions, each playing one kind of model (the README's "Chat
+replies in large models' style" lists the writers; no writer is in both splits, and the test
+split's batches were graded once, after the rules made from `dev`), to questions of the four
 suites and TruthfulQA under the audit's conditions, labelled by two helper judges who saw neither
 each other nor the graders (kept where both agree), per domain.
 """
