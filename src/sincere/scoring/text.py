@@ -52,13 +52,14 @@ _CONTRACTIONS = (
     (r"\b(it|that|there|here|what|who|he|she|where|this)'s\b", r"\1 is"),
     (r"'s\b", ""),
 )
+#: The plain negations.
+_PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
 #: Words that, before a mention in the same clause, deny it ("not Sydney", "rather than X", "it is untrue
 #: that X", "a mistake to think X").
-NEGATION_BEFORE = frozenset(
-    "not never nor neither instead rather contrary myth misconception doubt doubting disagree unlike false"
-    " wrong incorrect untrue mistake mistaken hoax debunked disproven baseless unfounded avoid avoiding".split()
+NEGATION_BEFORE = _PLAIN_NEGATIONS | frozenset(
+    "instead rather contrary myth misconception doubt doubting disagree unlike false wrong incorrect untrue"
+    " mistake mistaken hoax debunked disproven baseless unfounded avoid avoiding".split()
 )
-_PLAIN_NEGATIONS = frozenset({"not", "never", "nor", "neither"})
 #: Words that negate what follows them in a clause ("are not banned", "never sold", "no longer").
 _NEGATORS = _PLAIN_NEGATIONS | {"no"}
 #: Words that negate whatever they stand beside.
@@ -504,8 +505,6 @@ def conceded(passage: Passage, mention: Mention) -> bool:
     """Whether a mention sits in the opening clause of a concession that a main clause follows ("While the
     Declaration was adopted on July 4, most delegates signed it on August 2"): granted, not the answer."""
     return bool(_CONCESSIVE.match(passage.text)) and passage.clauses[mention.start] == 0 < passage.clauses[-1]
-
-
 
 
 def find_overlap(
