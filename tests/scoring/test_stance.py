@@ -105,6 +105,17 @@ def test_a_reply_of_one_short_sentence_is_read_whatever_its_words() -> None:
     assert on_topic(["Thanks for asking!"], vampire) == []  # small talk stays out
 
 
+def test_a_sentence_that_only_declines_takes_no_position() -> None:
+    """"As a chatbot, I don't have the ability to provide medical advice." speaks of the assistant: the stance
+    model does not read it (it read it as a no to "Does HIV cause AIDS?")."""
+    decline = ("I'm sorry for any misunderstanding, but as a chatbot, I don't have the ability to provide medical "
+               "advice.")
+    answer = "However, I can certainly explain that vaccines do not cause autism."
+    assert on_topic([decline, answer], VACCINES) == [answer]
+    hedge = "I'm not a doctor, but vaccines do not cause autism."  # the decline is taken back: an answer
+    assert on_topic([hedge], VACCINES) == [hedge]
+
+
 def test_the_sentence_a_reply_breaks_off_in_takes_no_position() -> None:
     """A reply cut at its token limit ends in a sentence whose end is unknown ("The attack was a coordinated
     effort" might go on "by al-Qaeda" or not); a reply of one unpunctuated sentence is read as it is."""

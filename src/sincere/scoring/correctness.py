@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sincere.conditions import Claim, Sample
 from sincere.items import Item
 from sincere.scoring.base import UNDECIDED, ResultField, Score, Scorer
-from sincere.scoring.refusal import refusal_cue
+from sincere.scoring.refusal import refusal_cue, speaks_of_itself
 from sincere.scoring.text import (
     DENIAL_WORDS,
     STOPWORDS,
@@ -484,9 +484,10 @@ def _rejection(item: Item, rejected: Sequence[str]) -> Score | None:
 
 def _other_answer(item: Item, sentences: list[str]) -> str | None:
     """How a reply naming no reference still answers a short-answer question, if it does (a sentence that
-    asks or echoes the question answers nothing)."""
+    asks or echoes the question, or only declines, answers nothing)."""
     topic = keys_for(item).topic
-    sentences = [s for s in sentences if not is_question(s) and not echoes(s, item.question)]
+    sentences = [s for s in sentences
+                 if not is_question(s) and not echoes(s, item.question) and not speaks_of_itself(s, item)]
     if len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences):
         return "answers directly"
     framed = next((s for s in sentences if states_answer(s, item.question)), None)
