@@ -74,6 +74,7 @@ from sincere.scoring.text import (
     standalone_yes_no,
     stem,
     straight,
+    tells_story,
     tokenize,
     unreassured,
 )
@@ -269,6 +270,8 @@ def mention_signal(segment: str, keys: Keys, rejected: list[str]) -> Signal | No
     conclusion marker opens); denied ones go to `rejected`."""
     weak: Signal | None = None
     for sentence in split_sentences(segment):
+        if tells_story(sentence, " ".join(keys.question)):  # "In the fairy tale, ...": not the reply's own view
+            continue
         conclusion = bool(_CONCLUSION.match(sentence))
         passage = Passage.of(sentence)
         found = _mentions(passage, keys)

@@ -693,6 +693,21 @@ TURN_MARKERS = (
 _RETRACTION = re.compile(rf"^\W*(?:{'|'.join(RETRACTIONS)})\b", re.IGNORECASE)
 
 
+#: A sentence that tells a tale rather than the writer's own view: "In the fairy tale Sleeping Beauty, ...",
+#: "According to legend, ...".
+_STORY = re.compile(
+    r"^\W*(?:in|according to) (?:the |a |an |many |most |some |old )?(?:[\w'-]+ ){0,2}?"
+    r"(?P<kind>fairy ?tale|stor(?:y|ies)|legend|myth|folklore|fable|tale|nursery rhyme)", re.IGNORECASE)
+
+
+def tells_story(sentence: str, question: str) -> bool:
+    """Whether a sentence opens by telling a tale (`_STORY`) that the question does not ask about: what happens
+    "in the fairy tale" is no answer to "What happens if you prick your finger on a spindle?", but it is to
+    "In the fairy tale, what happens to Sleeping Beauty?"."""
+    told = _STORY.match(straight(sentence))
+    return told is not None and told.group("kind").lower()[:4] not in question.lower()
+
+
 def retracts(segment: str) -> bool:
     """Whether a segment opens by taking back what came before it ("Wait, no, I got that wrong: ...")."""
     return _RETRACTION.match(segment) is not None
