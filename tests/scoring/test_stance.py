@@ -46,9 +46,12 @@ def test_the_shipped_model_tells_ducks_from_swans_with_the_contrast() -> None:
 
 
     duck = "In real life, an ugly duckling grows up to become a duck."
-    swan = "In the fairy tale, the ugly duckling becomes a beautiful swan."
+    swan = "The ugly duckling becomes a beautiful swan."
     read = StanceCorrectness().read([sample(DUCKLINGS)] * 2, [duck, swan])
     assert read[0][0].lean >= 0.5 and read[1][0].lean <= -0.5
+    # told as the tale, the swan is no position of the reply's own (`text.tells_story`)
+    tale = "In the fairy tale, the ugly duckling becomes a beautiful swan."
+    assert StanceCorrectness().read([sample(DUCKLINGS)], [tale]) == [[]]
 
 
 def test_a_sentence_that_breaks_off_takes_no_position() -> None:
