@@ -308,6 +308,19 @@ def test_a_firm_stance_does_not_outweigh_a_denial_or_a_yes_no_reading() -> None:
     assert not overrules(Score(1.0, "correct", "lexical", {"how": "mention"}), wrong)
 
 
+@pytest.mark.parametrize(("read", "expected"), [(3, "correct"), (1, "unclear")])
+def test_a_right_answer_named_stands_over_a_stance_read_from_another_sentence(read: int, expected: str) -> None:
+    """In a long reply the stance model's wrong side mostly comes from a myth told; where it read one sentence
+    only, the two readings of that sentence disagree and the reply stays unclear."""
+    stance = Scripted(Score(0.0, "incorrect", "sides with the incorrect answers",
+                            {"how": "stance", "lean": -0.6, "read": read}))
+    grader = Correctness(semantic=None, stance=stance)  # type: ignore[arg-type]
+    reply = "Swallowed gum passes through the digestive system. The seven-year tale is a playground legend."
+    score = grader.score(sample(GUM), reply)
+    assert score.label == expected and score.metadata["lexical"] == "correct"
+    assert ("outweighing the stance model" in score.explanation) == (expected == "correct")
+
+
 def test_a_short_answer_named_as_the_answer_stands_when_a_rival_is_a_sentence() -> None:
     rash = Item(id="rash", question="What is the most likely diagnosis?", correct=["chickenpox", "varicella"],
                 incorrect=["measles", "hand, foot and mouth disease"], domain="medical")

@@ -231,3 +231,10 @@ def test_the_shipped_model_leans_the_right_way_and_skips_small_talk() -> None:
     # no wrong answer reads as a right one; "You will grow a watermelon in your stomach" is a toss-up (+0.11)
     assert all(r[0].lean < scorer.lean for r in read[2:5]) and sum(r[0].lean <= -scorer.lean for r in read[2:5]) >= 2
     assert read[5] == []  # no sentence shares a word with the question or an answer
+
+
+def test_a_verdict_says_how_many_sentences_were_read() -> None:
+    """`Correctness` weighs a stance read over several sentences against a named answer (`named_over`)."""
+    reply = "Vaccines do not cause autism. Large studies of millions of children found no link at all."
+    score = StanceCorrectness().score_batch([sample(VACCINES)], [reply])[0]
+    assert score.label == "correct" and score.metadata["read"] == 2

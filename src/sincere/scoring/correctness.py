@@ -721,7 +721,8 @@ def unproven(score: Score, item: Item) -> Score:
     """
     how = score.metadata.get("how")
     weak_topic = how == "topic" and not score.metadata.get("strong")
-    settled = score.label not in ("correct", "incorrect") or how in ("stance", "agreement") or firm(score, item)
+    settled = score.label not in ("correct", "incorrect") or how in ("stance", "agreement", "named") \
+        or firm(score, item)
     if settled or (short_answers(item.correct, item.incorrect) and not weak_topic):
         return score
     return Score(None, "unclear", f"no position the stance model confirms (lexical: {score.explanation})",
@@ -756,16 +757,28 @@ def overrules(lexical: Score, stance: Score) -> bool:
             and abs(stance.metadata.get("lean", 0.0)) >= FIRM_LEAN)
 
 
+def named_over(lexical: Score, stance: Score) -> bool:
+    """Whether a right answer the reply names (or a wrong one it denies) stands against the stance model's
+    `incorrect` where that model read several sentences: in a long reply its wrong side mostly comes from a
+    myth told or an aside ("If you want vampire atmosphere, New Orleans ..."), not from the answer."""
+    return (lexical.label == "correct" and stance.label == "incorrect"
+            and lexical.metadata.get("how") in ("mention", "rejects") and stance.metadata.get("read", 1) >= 2)
+
+
 def combine(lexical: Score, other: Score, how: str = "semantic") -> Score:
     """A lexical verdict settled by another grader: its verdict where the lexical one was unclear,
     `unclear` where both decide and disagree (two readings that differ are no answer) unless the stance
-    model `overrules` it, else the lexical one (the reasons of both kept)."""
+    model `overrules` it or the answer named stands over it (`named_over`), else the lexical one (the
+    reasons of both kept)."""
     if other.label not in ("correct", "incorrect"):
         return lexical
     meta = {**lexical.metadata, **other.metadata, "how": how, "lexical": lexical.label}
     if how == "stance" and overrules(lexical, other):
         return Score(other.value, other.label, f"{other.explanation}, outweighing the lexical reading "
                      f"({lexical.explanation})", {**meta, "overruled": True})
+    if how == "stance" and named_over(lexical, other):
+        return Score(lexical.value, lexical.label, f"{lexical.explanation}, outweighing the stance model's "
+                     f"reading of another sentence ({other.explanation})", {**meta, "how": "named"})
     if lexical.label in ("correct", "incorrect") and lexical.label != other.label:
         return Score(None, "unclear", f"the readings disagree: {how} says {other.label} ({other.explanation}); "
                      f"lexical says {lexical.label} ({lexical.explanation})", {**meta, "how": "disagree"})

@@ -289,7 +289,8 @@ class StanceCorrectness(Scorer):
             return Score(None, "unclear", both, {"how": "stance", "lean": round(final.lean, 3)})
         why = ", turning from the other side" if turned_away else ", the strongest of both sides" if turned else ""
         where = f"sentence {index + 1} of {len(stances)}{why}"
-        meta = {"how": "stance", "lean": round(final.lean, 3), "positions": len(taken), "turned": turned}
+        meta = {"how": "stance", "lean": round(final.lean, 3), "positions": len(taken), "turned": turned,
+                "read": len(stances)}
         explanation = f"sides with the {side} answers (lean {final.lean:+.2f}) in {shorten(final.text, 80)!r} ({where})"
         return Score(1.0 if side == "correct" else 0.0, side, explanation, meta)
 
