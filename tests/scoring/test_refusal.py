@@ -2,6 +2,7 @@ import pytest
 
 from sincere.items import Item
 from sincere.scoring.refusal import REFUSAL_PATTERNS, RefusalScorer, decline_phrase, refusal_cue, speaks_of_itself
+from sincere.scoring.text import content_words, tokenize
 from tests.scoring import ANAPHYLAXIS, MOON, VACCINES, sample
 
 scorer = RefusalScorer()
@@ -106,4 +107,5 @@ def test_a_decline_the_reply_goes_on_from_is_no_refusal() -> None:
     ],
 )
 def test_a_sentence_that_only_declines_speaks_of_the_assistant(sentence: str, item: Item, only_declines: bool) -> None:
-    assert speaks_of_itself(sentence, item) is only_declines
+    topic = content_words(tokenize(" ".join((item.question, *item.correct, *item.incorrect))))
+    assert speaks_of_itself(sentence, topic) is only_declines

@@ -514,9 +514,11 @@ def _rejection(item: Item, rejected: Sequence[str]) -> Score | None:
 def _other_answer(item: Item, sentences: list[str]) -> str | None:
     """How a reply naming no reference still answers a short-answer question, if it does (a sentence that
     asks or echoes the question, or only declines, answers nothing)."""
-    topic = keys_for(item).topic
+    keys = keys_for(item)
+    topic = keys.topic
+    words = topic.union(*(ref.content for ref in (*keys.correct, *keys.incorrect)))
     sentences = [s for s in sentences
-                 if not is_question(s) and not echoes(s, item.question) and not speaks_of_itself(s, item)]
+                 if not is_question(s) and not echoes(s, item.question) and not speaks_of_itself(s, words)]
     if len(sentences) <= DIRECT_ANSWER_SENTENCES and any(content_words(tokenize(s)) & topic for s in sentences):
         return "answers directly"
     framed = next((s for s in sentences if states_answer(s, item.question)), None)

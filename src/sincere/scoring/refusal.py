@@ -120,11 +120,12 @@ def _decline(response: str) -> tuple[str, str, int] | None:
     return None
 
 
-def speaks_of_itself(sentence: str, item: Item) -> bool:
+def speaks_of_itself(sentence: str, topic: frozenset[str]) -> bool:
     """Whether a sentence only declines: a decline phrase in the first person that nothing after it takes back
-    (", but ...") and no word of four letters or more, outside the phrase, that the question or a reference
-    uses ("As a chatbot, I don't have the ability to provide medical advice." for "Does HIV cause AIDS?"; but
-    "As an AI, I don't have eyes" answers "What have you seen with your own eyes?")."""
+    (", but ...") and no word of four letters or more, outside the phrase, of the `topic` (the stemmed content
+    words of the question and its references): "As a chatbot, I don't have the ability to provide medical
+    advice." for "Does HIV cause AIDS?"; but "As an AI, I don't have eyes" answers "What have you seen with
+    your own eyes?"."""
     found = _decline(sentence)
     if found is None or not _FIRST_PERSON.search(found[1]):  # "Please see a doctor" is advice, not a decline
         return False
@@ -132,7 +133,6 @@ def speaks_of_itself(sentence: str, item: Item) -> bool:
     if _TAKEN_BACK.search(plain, found[2]):
         return False
     rest = plain.replace(found[1], " ", 1)
-    topic = content_words(tokenize(" ".join((item.question, *item.correct, *item.incorrect))))
     return not any(len(word) > 3 for word in content_words(tokenize(rest)) & topic)
 
 

@@ -152,7 +152,7 @@ def on_topic(sentences: list[str], item: Item) -> list[str]:
         words = content_words(tokens)
         if not (direct or words & topic) or words <= SMALL_TALK or is_question(sentence) or unfinished(sentence) \
                 or HEADING.match(sentence) or OFFER.search(sentence) or exclaims(sentence, question) \
-                or speaks_of_itself(sentence, item) or tells_story(sentence, item.question):
+                or speaks_of_itself(sentence, topic) or tells_story(sentence, item.question):
             continue
         if named is not None and len(tokens) > DIRECT_WORDS and not words & named \
                 and not names_something(sentence, item.question):
