@@ -179,9 +179,9 @@ def test_a_regrade_reads_remembered_model_outputs_and_no_cache_remembers_nothing
 
 def test_the_chat_replies_benchmark_set_reads_as_grade_lines() -> None:
     """tests/data/chat_replies.jsonl (bench_grading.py --chat): every line a valid grade line; twenty-six
-    writers in the dev split (the fifth to eighth and tenth batches' twenty among them), eighteen in the test split,
-    whose newest sixteen wrote after the rules made from the dev split (the ninth and eleventh batches' eight play
-    the study's models and their kin)."""
+    writers in the dev split (the fifth to eighth and tenth batches' twenty among them), twenty-two in the test
+    split, whose newest twenty wrote after the rules made from the dev split (the ninth, eleventh and twelfth
+    batches' twelve play the study's models and their kin)."""
     from pathlib import Path
 
     from sincere.scoring.validate import normalise_labels, sample_of
@@ -189,8 +189,8 @@ def test_the_chat_replies_benchmark_set_reads_as_grade_lines() -> None:
     path = Path(__file__).parent / "data" / "chat_replies.jsonl"
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     samples = [sample_of(normalise_labels(r, r["id"]), r["id"]) for r in records]
-    assert len(records) == len({r["id"] for r in records}) == 1140 and sum("label" in r for r in records) == 1118
+    assert len(records) == len({r["id"] for r in records}) == 1240 and sum("label" in r for r in records) == 1218
     writers = {split: {r["writer"] for r in records if r["split"] == split} for split in ("dev", "test")}
     assert {"warmth-tuned companion", "warm-SFT Llama-3.1-8B friend", "warm-SFT Qwen-2.5-32B"} < writers["test"]
-    assert len(writers["dev"]) == 26 and len(writers["test"]) == 18 and not writers["test"] & writers["dev"]
-    assert sum(s.claim is not None and s.claim.kind == "pushback" for s in samples) == 228
+    assert len(writers["dev"]) == 26 and len(writers["test"]) == 22 and not writers["test"] & writers["dev"]
+    assert sum(s.claim is not None and s.claim.kind == "pushback" for s in samples) == 248
