@@ -271,8 +271,9 @@ def mention_signal(segment: str, keys: Keys, rejected: list[str]) -> Signal | No
     """The first asserted reference in a segment (answer-bearing first, and any in a sentence that a
     conclusion marker opens); denied ones go to `rejected`."""
     weak: Signal | None = None
+    question = " ".join(keys.question)
     for sentence in split_sentences(segment):
-        if tells_story(sentence, " ".join(keys.question)):  # "In the fairy tale, ...": not the reply's own view
+        if tells_story(sentence, question):  # "In the fairy tale, ...": not the reply's own view
             continue
         conclusion = bool(_CONCLUSION.match(sentence))
         passage = Passage.of(sentence)
@@ -422,12 +423,12 @@ def _parts_named(segments: Sequence[str], keys: Keys, wrong: str) -> Signal | No
     reply asserts somewhere, as a list does ("- **Germany** uses the **Euro**. - **Sweden** still uses the
     **krona**."), where the wrong answer it was read as is one part alone (`wrong`: "Euros")."""
     sentences = [Passage.of(sentence) for sentence in positions(" ".join(segments))]  # not "Many think X, but Y"'s X
-    named = Reference.of(wrong)
+    named, found = Reference.of(wrong), Passage.of(wrong)
     for ref in keys.correct:
         parts = [Reference.of(part) for part in _JOINED.split(ref.text.strip(" .")) if part.strip()]
         if len(parts) < 2 or len(ref.tokens) > 6 or any(len(part.tokens) > 3 for part in parts):
             continue
-        if not any(find_exact(part, Passage.of(wrong)) or find_exact(named, Passage.of(part.text)) for part in parts):
+        if not any(find_exact(part, found) or find_exact(named, Passage.of(part.text)) for part in parts):
             continue
         if all(any(stance(p, m, keys.topic)[0] == "asserted" for p in sentences for m in find_exact(part, p))
                for part in parts):
